@@ -1,0 +1,1 @@
+"""Headless commands: the same workflow calls as the GUI, printing text or JSON."""

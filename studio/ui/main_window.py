@@ -1,0 +1,520 @@
+"""The main window: graph in the centre, layer table and properties in docks, jobs at the bottom.
+
+The window owns no model logic: it observes :class:`studio.workflows.session.StudioSession`, submits workflow
+functions as jobs, and turns their results into views. Every action comes from the declared list in
+:mod:`studio.core.actions`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QStackedWidget,
+    QWidget,
+)
+
+from studio.core.errors import StudioError
+from studio.ui.action_binding import ActionBinder
+from studio.ui.command_palette import CommandPalette
+from studio.ui.format import human_bytes, human_count
+from studio.ui.job_results import JobResultRouter
+from studio.ui.layers.table import LayerTable
+from studio.ui.properties import PropertiesPanel
+from studio.ui.theme import apply_theme
+from studio.ui.welcome import WelcomePage
+from studio.workflows.model_spec import ModelSpec, model_ref_from_spec, resolve_model_spec
+from studio.workflows.session import StudioSession
+
+MODEL_FILTER = ("Models (*.onnx *.pt2 *.pt *.pth *.bin *.ts *.torchscript *.py);;"
+                "ONNX (*.onnx);;torch.export (*.pt2);;TorchScript / state_dict (*.pt *.pth *.bin);;"
+                "Python file (*.py);;All files (*)")
+PROJECT_FILTER = "TinyML Studio project (*.tmlproj)"
+PROJECT_SUFFIX = ".tmlproj"
+
+
+class MainWindow(QMainWindow):
+    """The studio window. ``services`` bundles preferences, plugins, jobs and project storage."""
+
+    modelShown = Signal()  # emitted once the graph of a newly opened model is laid out (tests, screenshots)
+
+    def __init__(self, services: Any) -> None:
+        super().__init__()
+        self.services = services
+        self.session = StudioSession()
+        self.project_path: Path | None = None
+        self.project = services.new_project()
+        self.setWindowTitle("TinyML Studio")
+        self.setAcceptDrops(True)
+        self.resize(1440, 900)
+        self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
+
+        from studio.ui.graph.view import GraphView
+        from studio.ui.jobs.bridge import QtJobBridge
+        from studio.ui.jobs.panel import JobPanel
+
+        self.graph_view = GraphView(self)
+        self.welcome = WelcomePage(self)
+        self.center = QStackedWidget(self)
+        self.center.addWidget(self.welcome)
+        self.center.addWidget(self.graph_view)
+        self.setCentralWidget(self.center)
+
+        self.layer_table = LayerTable(self)
+        self.properties = PropertiesPanel(self)
+        self.job_bridge = QtJobBridge(services.jobs, self)
+        self.job_panel = JobPanel(services.jobs, bridge=self.job_bridge, parent=self)
+        self.jobs = JobResultRouter(services.jobs, self.job_bridge, self)
+        self.layers_dock = self._dock("Layers", self.layer_table, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.jobs_dock = self._dock("Jobs", self.job_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.splitDockWidget(self.layers_dock, self.properties_dock, Qt.Orientation.Vertical)
+        self.resizeDocks([self.layers_dock], [700], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.layers_dock, self.properties_dock], [520, 300], Qt.Orientation.Vertical)
+        self.resizeDocks([self.jobs_dock], [150], Qt.Orientation.Vertical)
+
+        self.status_model = QLabel("No model")
+        self.status_totals = QLabel("")
+        self.status_accuracy = QLabel("")
+        for label in (self.status_model, self.status_totals, self.status_accuracy):
+            self.statusBar().addPermanentWidget(label)
+
+        self.binder = ActionBinder(self, services.declared_actions(), self._handlers())
+        self._add_plugin_actions()
+        self._add_dock_toggles()
+        self._wire()
+        self._refresh_welcome()
+        self._refresh_actions()
+        self._restore_geometry()
+
+        self.autosave_timer = QTimer(self)
+        self.autosave_timer.timeout.connect(self._autosave)
+        self.autosave_timer.start(max(5, int(services.preferences.autosave_interval_s)) * 1000)
+
+    # ----------------------------------------------------------------------------------------------- building
+    def _dock(self, title: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"dock-{title.lower()}")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _handlers(self) -> dict[str, Any]:
+        return {
+            "file.open_model": self.choose_model,
+            "file.open_project": self.choose_project,
+            "file.save_project": self.save_project,
+            "file.save_project_as": self.save_project_as,
+            "file.export_profile": self.export_profile,
+            "file.quit": self.close,
+            "edit.undo": self.session.undo_stack.undo,
+            "edit.redo": self.session.undo_stack.redo,
+            "edit.find": self.focus_find,
+            "edit.preferences": self.edit_preferences,
+            "view.fit": self.graph_view.fit,
+            "view.zoom_in": self.graph_view.zoom_in,
+            "view.zoom_out": self.graph_view.zoom_out,
+            "view.toggle_theme": self.toggle_theme,
+            "view.command_palette": self.show_command_palette,
+            "model.evaluate": self.evaluate,
+            "model.measure_latency": self.measure_latency,
+            "help.about": self.show_about,
+            "help.shortcuts": self.show_shortcuts,
+        }
+
+    def _add_plugin_actions(self) -> None:
+        for plugin_action in self.services.plugin_actions():
+            self.binder.add(plugin_action.id, plugin_action.title,
+                            lambda a=plugin_action: self._run_plugin_action(a),
+                            shortcut=plugin_action.shortcut, menu="Model", tip=plugin_action.tip,
+                            enabled_when="has_model")
+
+    def _add_dock_toggles(self) -> None:
+        view_menu = self.binder.menus["View"]
+        view_menu.addSeparator()
+        for dock in (self.layers_dock, self.properties_dock, self.jobs_dock):
+            view_menu.addAction(dock.toggleViewAction())
+
+    def _wire(self) -> None:
+        self.session.changed.connect(self._on_session_changed)
+        self.session.undo_stack.changed.connect(lambda *_: self._refresh_actions())
+        self.graph_view.nodeSelected.connect(self._on_node_selected_in_graph)
+        self.layer_table.layerSelected.connect(self._on_layer_selected_in_table)
+        self.welcome.openModelRequested.connect(self.choose_model)
+        self.welcome.openDemoRequested.connect(lambda: self.open_target("demo"))
+        self.welcome.openPathRequested.connect(self.open_target)
+        if hasattr(self.graph_view, "layoutReady"):
+            self.graph_view.layoutReady.connect(self.modelShown)
+
+    def _refresh_actions(self) -> None:
+        stack = self.session.undo_stack
+        self.binder.refresh({"has_model": self.session.opened is not None,
+                             "can_undo": stack.can_undo, "can_redo": stack.can_redo})
+        for action_id, text in (("edit.undo", stack.undo_text), ("edit.redo", stack.redo_text)):
+            action = self.binder.actions.get(action_id)
+            if action is not None:
+                verb = "Undo" if action_id == "edit.undo" else "Redo"
+                action.setText(f"{verb} {text}" if text else verb)
+
+    def _refresh_welcome(self) -> None:
+        self.welcome.set_recent(self.services.recent_files.list())
+
+    # -------------------------------------------------------------------------------------------- opening
+    def open_target(self, target: str) -> None:
+        """Open what a user named: a project file, a model file, or ``demo``."""
+        if target.endswith(PROJECT_SUFFIX):
+            self.open_project(Path(target))
+        else:
+            self.open_model_spec_text(target)
+
+    def open_model_spec_text(self, text: str, **options: Any) -> None:
+        """Open a model in a background job (reading and profiling may take seconds)."""
+        from studio.core.jobs import JobSpec
+        from studio.workflows.open_model import open_model_job
+
+        def job(ctx: Any) -> Any:
+            # Resolving "demo" may train the demo model: keep it off the GUI thread too.
+            return open_model_job(ctx, resolve_model_spec(text, **options))
+
+        label = "demo" if text == "demo" else Path(text).name
+        self.statusBar().showMessage(f"Opening {label}…")
+        self.jobs.submit(JobSpec(title=f"Open {label}", fn=job, kwargs={}, runner="thread"),
+                         self._on_model_opened, self._on_job_failed)
+
+    def _on_model_opened(self, opened: Any) -> None:
+        self.session.open_model(opened)
+        if not opened.spec.is_demo:
+            self.services.recent_files.add(opened.spec.path)
+        self.project.set("model", model_ref_from_spec(opened.spec))
+        self.statusBar().showMessage(f"Opened {opened.model.display_name}", 4000)
+        self._refresh_welcome()
+
+    def _on_job_failed(self, job: Any) -> None:
+        if job.state.name == "FAILED":
+            self.statusBar().showMessage(job.error, 8000)
+            QMessageBox.warning(self, job.title, job.error)
+
+    def choose_model(self) -> None:
+        """File > Open model."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open model", self._last_dir(), MODEL_FILTER)
+        if path:
+            self.open_model_spec_text(path)
+
+    def _last_dir(self) -> str:
+        recent = self.services.recent_files.list()
+        return str(recent[0].parent) if recent else str(Path.home())
+
+    # ------------------------------------------------------------------------------------ session -> views
+    def _on_session_changed(self, what: str) -> None:
+        version = self.session.version
+        opened = self.session.opened
+        if opened is None:
+            self.center.setCurrentWidget(self.welcome)
+            self.layer_table.set_profile(None)
+            self.properties.show_model(None, None)
+            self.status_model.setText("No model")
+            self.status_totals.setText("")
+            self.status_accuracy.setText("")
+            self.setWindowTitle("TinyML Studio")
+            self._refresh_actions()
+            return
+        if what == "model":
+            self.center.setCurrentWidget(self.graph_view)
+            self.graph_view.set_graph(opened.model.graph)
+        selected = self.layer_table.selected_layer()
+        self.layer_table.set_profile(opened.profile)
+        if selected:
+            self.layer_table.select_layer(selected)
+        t = opened.profile.total
+        self.status_model.setText(f"{opened.model.display_name} · {opened.model.format}")
+        latency = f" · {t.latency_ms:.3f} ms" if t.latency_ms is not None else ""
+        self.status_totals.setText(
+            f"{human_count(t.params)} params · {human_count(t.macs)} MACs · {human_bytes(t.weight_bytes)} weights"
+            f" · peak activations {human_bytes(t.peak_activation_bytes)}{latency}")
+        extra = self._results_text(version)
+        self.status_accuracy.setText(extra.get("accuracy", ""))
+        self.properties.show_model(opened.model, opened.profile, extra)
+        self.setWindowTitle(f"{opened.model.display_name} — TinyML Studio")
+        self._refresh_actions()
+
+    def _results_text(self, version: Any) -> dict[str, str]:
+        out: dict[str, str] = {}
+        if version is not None and version.evaluation is not None:
+            ev = version.evaluation
+            out["accuracy"] = f"accuracy {100 * ev['accuracy']:.2f}% on {ev['data']} ({ev['samples']} samples)"
+        elif version is not None and version.opened.spec.is_demo:
+            recorded = version.opened.model.metadata.get("accuracy")
+            if recorded is None:
+                recorded = self.services.demo_accuracy()
+            if recorded is not None:
+                out["accuracy"] = f"accuracy {100 * recorded:.2f}% on digits (recorded at training)"
+        return out
+
+    def _on_node_selected_in_graph(self, name: str) -> None:
+        self.layer_table.select_layer(name)
+        self._show_node(name)
+
+    def _on_layer_selected_in_table(self, name: str) -> None:
+        self.graph_view.select_node(name)
+        self._show_node(name)
+
+    def _show_node(self, name: str) -> None:
+        opened = self.session.opened
+        if opened is None:
+            return
+        layer = next((lay for lay in opened.profile.layers if lay.name == name), None)
+        self.properties.show_node(opened.model.graph, name, layer)
+
+    # ------------------------------------------------------------------------------------------------ jobs
+    def _current_spec(self) -> ModelSpec | None:
+        opened = self.session.opened
+        return opened.spec if opened is not None else None
+
+    def evaluate(self) -> None:
+        """Model > Evaluate: accuracy on the project's data set, in a worker process."""
+        from studio.core.jobs import JobSpec
+        from studio.workflows.evaluate import evaluate_job
+
+        spec = self._current_spec()
+        if spec is None:
+            return
+        data = self.project.dataset or self.services.preferences.default_dataset
+        self.jobs.submit(JobSpec(title=f"Evaluate on {data}", fn=evaluate_job,
+                                 kwargs={"spec": spec, "data_spec": data}, runner="process"),
+                         self.session.record_evaluation, self._on_job_failed)
+
+    def measure_latency(self) -> None:
+        """Model > Measure latency: per-layer timing in a worker process."""
+        from studio.core.jobs import JobSpec
+        from studio.workflows.latency import latency_job
+
+        spec = self._current_spec()
+        if spec is None:
+            return
+        repeats = int(self.services.preferences.latency_repeats)
+        self.jobs.submit(JobSpec(title="Measure latency", fn=latency_job,
+                                 kwargs={"spec": spec, "repeats": repeats}, runner="process"),
+                         self.session.record_latency, self._on_job_failed)
+
+    def _run_plugin_action(self, plugin_action: Any) -> None:
+        from studio.core.plugins import ActionContext
+
+        opened = self.session.opened
+        ctx = ActionContext(model=opened.model if opened else None, parent=self,
+                            report_error=lambda msg: QMessageBox.warning(self, plugin_action.title, msg))
+        try:
+            plugin_action.run(ctx)
+        except StudioError as exc:
+            QMessageBox.warning(self, plugin_action.title, str(exc))
+        except Exception as exc:  # a plugin's bug must not take the window down
+            QMessageBox.critical(self, plugin_action.title, f"The plugin failed: {type(exc).__name__}: {exc}")
+
+    # --------------------------------------------------------------------------------------------- project
+    def choose_project(self) -> None:
+        """File > Open project."""
+        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), PROJECT_FILTER)
+        if path:
+            self.open_project(Path(path))
+
+    def open_project(self, path: Path) -> None:
+        """Load a project file and open its model."""
+        try:
+            project = self.services.load_project(path)
+        except StudioError as exc:
+            QMessageBox.warning(self, "Open project", str(exc))
+            return
+        self.project = project
+        self.project_path = path
+        self.services.recent_files.add(path)
+        self._open_project_model()
+
+    def save_project(self) -> bool:
+        """File > Save project (asks for a path the first time)."""
+        if self.project_path is None:
+            return self.save_project_as()
+        try:
+            self.services.save_project(self.project, self.project_path)
+        except StudioError as exc:
+            QMessageBox.warning(self, "Save project", str(exc))
+            return False
+        self.services.recent_files.add(self.project_path)
+        self.statusBar().showMessage(f"Saved {self.project_path.name}", 4000)
+        return True
+
+    def save_project_as(self) -> bool:
+        """File > Save project as."""
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", self._last_dir(), PROJECT_FILTER)
+        if not path:
+            return False
+        if not path.endswith(PROJECT_SUFFIX):
+            path += PROJECT_SUFFIX
+        self.project_path = Path(path)
+        return self.save_project()
+
+    def _autosave(self) -> None:
+        try:
+            self.services.autosave(self.project)
+        except StudioError as exc:
+            self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
+
+    def export_profile(self) -> None:
+        """File > Export profile as CSV or JSON."""
+        opened = self.session.opened
+        if opened is None:
+            return
+        path, chosen = QFileDialog.getSaveFileName(self, "Export profile", self._last_dir(),
+                                                   "CSV (*.csv);;JSON (*.json)")
+        if not path:
+            return
+        from studio.analysis.export import profile_to_csv, profile_to_json
+
+        as_json = path.endswith(".json") or (chosen.startswith("JSON") and not path.endswith(".csv"))
+        target = Path(path if Path(path).suffix else path + (".json" if as_json else ".csv"))
+        try:
+            (profile_to_json if as_json else profile_to_csv)(opened.profile, target)
+        except OSError as exc:
+            QMessageBox.warning(self, "Export profile", f"could not write {target}: {exc.strerror}")
+            return
+        self.statusBar().showMessage(f"Exported {target.name}", 4000)
+
+    # ------------------------------------------------------------------------------------------ the rest
+    def focus_find(self) -> None:
+        """Edit > Find: the graph's search box."""
+        if hasattr(self.graph_view, "focus_search"):
+            self.graph_view.focus_search()
+
+    def toggle_theme(self) -> None:
+        """View > Toggle theme, remembered in the preferences."""
+        app = QApplication.instance()
+        current = app.property("studioTheme") if app is not None else "light"
+        new = "light" if current == "dark" else "dark"
+        apply_theme(app, new)  # type: ignore[arg-type]
+        self.services.update_preferences(theme=new)
+        if hasattr(self.graph_view, "refresh_theme"):
+            self.graph_view.refresh_theme()
+
+    def edit_preferences(self) -> None:
+        """Edit > Preferences."""
+        from studio.ui.preferences_dialog import PreferencesDialog
+
+        dialog = PreferencesDialog(self.services.preferences, self)
+        if dialog.exec() and dialog.result_prefs is not None:
+            try:
+                self.services.set_preferences(dialog.result_prefs)
+            except StudioError as exc:
+                QMessageBox.warning(self, "Preferences", str(exc))
+                return
+            apply_theme(QApplication.instance(), dialog.result_prefs.theme)  # type: ignore[arg-type]
+            self.autosave_timer.setInterval(max(5, int(dialog.result_prefs.autosave_interval_s)) * 1000)
+
+    def show_command_palette(self) -> None:
+        """View > Command palette."""
+        CommandPalette(self.binder.all_actions(), self).exec()
+
+    def show_shortcuts(self) -> None:
+        """Help > Keyboard shortcuts: generated from the same action list as the menus."""
+        rows = "".join(f"<tr><td>{a.text().replace('&', '')}</td><td><b>{a.shortcut().toString()}</b></td></tr>"
+                       for a in self.binder.all_actions() if not a.shortcut().isEmpty())
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table cellpadding=3>{rows}</table>")
+
+    def show_about(self) -> None:
+        """Help > About."""
+        from studio import __version__
+
+        QMessageBox.about(self, "About TinyML Studio",
+                          f"<b>TinyML Studio {__version__}</b><p>Inspect, prune, quantize and deploy neural "
+                          "networks to microcontrollers.</p>")
+
+    # ------------------------------------------------------------------------------ screenshots, recovery
+    def render_screenshot_when_ready(self, path: Path, wait_for_model: bool = True, timeout_s: float = 180.0) -> None:
+        """Save ``window.grab()`` to ``path`` once a model is shown (or at once without one), then quit.
+
+        Used by ``tinyml-studio gui --screenshot`` for the README and the screenshot tests.
+        """
+        done = {"saved": False}
+
+        def save() -> None:
+            if done["saved"]:
+                return
+            done["saved"] = True
+            path.parent.mkdir(parents=True, exist_ok=True)
+            ok = self.grab().save(str(path))
+            QApplication.exit(0 if ok else 1)
+
+        if wait_for_model:
+            self.modelShown.connect(lambda: QTimer.singleShot(300, save))
+            QTimer.singleShot(int(timeout_s * 1000), save)
+        else:
+            QTimer.singleShot(300, save)
+
+    def offer_recovery(self) -> None:
+        """After a crash, offer the autosaved projects that are newer than their saved files."""
+        for item in self.services.recoverable_projects():
+            answer = QMessageBox.question(
+                self, "Recover project",
+                f"TinyML Studio closed before this project was saved:\n{item.label}\n\nRecover it?",
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard)
+            if answer != QMessageBox.StandardButton.Yes:
+                self.services.discard_recoverable(item)
+                continue
+            try:
+                self.project = self.services.recover_project(item)
+            except StudioError as exc:
+                QMessageBox.warning(self, "Recover project", str(exc))
+                continue
+            self.project_path = self.project.path
+            self._open_project_model()
+            return
+
+    def _open_project_model(self) -> None:
+        ref = self.project.model
+        if ref is not None:
+            self.open_model_spec_text(ref.path, **dict(ref.options))
+
+    # --------------------------------------------------------------------------------------- drag and drop
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+        for url in event.mimeData().urls():
+            if url.isLocalFile():
+                self.open_target(url.toLocalFile())
+                event.acceptProposedAction()
+                return
+
+    # ------------------------------------------------------------------------------------ window geometry
+    def _window_settings(self) -> QSettings:
+        # Geometry alone lives in QSettings, in the studio's own config folder (tests get a private one).
+        return QSettings(str(self.services.config_dir / "window.ini"), QSettings.Format.IniFormat)
+
+    def _restore_geometry(self) -> None:
+        settings = self._window_settings()
+        geometry = settings.value("window/geometry")
+        state = settings.value("window/state")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        settings = self._window_settings()
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        self.autosave_timer.stop()
+        self.services.close_project(self.project)
+        super().closeEvent(event)
+
+
+def standard_shortcut_text(key: QKeySequence.StandardKey) -> str:
+    """Portable text of a standard shortcut (for docs)."""
+    return QKeySequence(key).toString()
