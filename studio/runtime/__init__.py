@@ -1,0 +1,1 @@
+"""Running a loaded model on this machine: torch modules directly, ONNX models through onnxruntime."""
