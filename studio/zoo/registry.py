@@ -22,6 +22,19 @@ class ZooEntry:
     input_shape: tuple[int, ...]
     description: str
 
+    def input_shape_for(self, **kwargs: Any) -> tuple[int, ...]:
+        """The input shape (C, H, W, no batch) for a model built with ``kwargs``.
+
+        Why: ``in_channels`` and ``resolution`` change what the built model expects, and a reader or the data
+        adapter must size its example input to match.
+        """
+        shape = list(self.input_shape)
+        if "in_channels" in kwargs and len(shape) >= 1:
+            shape[0] = int(kwargs["in_channels"])
+        if "resolution" in kwargs and len(shape) == 3:
+            shape[1] = shape[2] = int(kwargs["resolution"])
+        return tuple(shape)
+
 
 _ENTRIES: dict[str, ZooEntry] = {}
 
@@ -33,7 +46,7 @@ def register(entry: ZooEntry) -> ZooEntry:
 
 
 def _ensure_builtins() -> None:
-    # Importing the module registers the built-in architectures; done lazily so `import studio.zoo` stays cheap.
+    # Importing the module registers the built-in architectures, lazily so `import studio.zoo` stays cheap.
     import studio.zoo.builtin  # noqa: F401
 
 

@@ -1,0 +1,1 @@
+"""Measurements of a model: per-layer cost (profile), latency, accuracy (evaluate)."""
