@@ -89,8 +89,8 @@ class AppServices:
     def close_project(self, project: Any) -> None:
         """The window closed normally: drop the autosave copy and shut the job workers down."""
         saver = self._autosavers.pop(id(project), None)
-        if saver is not None and not project.dirty:
-            saver.close()
+        if saver is not None:
+            saver.close()  # a deliberate close: nothing to recover next time
         self.jobs.shutdown()
 
     def recoverable_projects(self) -> list[Any]:

@@ -127,6 +127,7 @@ class MainWindow(QMainWindow):
             "view.command_palette": self.show_command_palette,
             "model.evaluate": self.evaluate,
             "model.measure_latency": self.measure_latency,
+            "model.choose_dataset": self.choose_dataset,
             "help.about": self.show_about,
             "help.shortcuts": self.show_shortcuts,
         }
@@ -305,6 +306,29 @@ class MainWindow(QMainWindow):
                                  kwargs={"spec": spec, "repeats": repeats}, runner="process"),
                          self.session.record_latency, self._on_job_failed)
 
+    def choose_dataset(self) -> None:
+        """Model > Choose data set: digits, an image folder or a .npz; an undoable project edit."""
+        from PySide6.QtWidgets import QInputDialog
+
+        from studio.core.project import SetProjectFieldCommand
+
+        choices = ["digits (built in)", "Image folder…", ".npz file…"]
+        choice, ok = QInputDialog.getItem(self, "Data set", f"Current: {self.project.dataset}\nUse:",
+                                          choices, 0, False)
+        if not ok:
+            return
+        if choice.startswith("digits"):
+            value = "digits"
+        elif choice.startswith("Image"):
+            value = QFileDialog.getExistingDirectory(self, "Image folder (one subfolder per class)",
+                                                     self._last_dir())
+        else:
+            value, _ = QFileDialog.getOpenFileName(self, "Data set", self._last_dir(), "NumPy archive (*.npz)")
+        if value and value != self.project.dataset:
+            self.session.undo_stack.push(SetProjectFieldCommand(self.project, "dataset", value,
+                                                                f"Use data set {Path(value).name}"))
+            self.statusBar().showMessage(f"Data set: {value}", 4000)
+
     def _run_plugin_action(self, plugin_action: Any) -> None:
         from studio.core.plugins import ActionContext
 
@@ -334,6 +358,7 @@ class MainWindow(QMainWindow):
             return
         self.project = project
         self.project_path = path
+        self.session.undo_stack.clear()  # history belongs to the project that was open before
         self.services.recent_files.add(path)
         self._open_project_model()
 
@@ -399,6 +424,7 @@ class MainWindow(QMainWindow):
         new = "light" if current == "dark" else "dark"
         apply_theme(app, new)  # type: ignore[arg-type]
         self.services.update_preferences(theme=new)
+        self.binder.actions["view.toggle_theme"].setChecked(new == "dark")
         if hasattr(self.graph_view, "refresh_theme"):
             self.graph_view.refresh_theme()
 
@@ -506,7 +532,22 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
+    def _confirm_discard_changes(self) -> bool:
+        """Ask before losing edits to a saved project; untitled scratch sessions close without asking."""
+        if self.project_path is None or not self.project.dirty:
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.project_path.name} before closing?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save_project()
+        return answer == QMessageBox.StandardButton.Discard
+
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+        if not self._confirm_discard_changes():
+            event.ignore()
+            return
         settings = self._window_settings()
         settings.setValue("window/geometry", self.saveGeometry())
         settings.setValue("window/state", self.saveState())
