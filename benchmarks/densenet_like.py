@@ -70,9 +70,7 @@ def make_densenet_like_model(
         w = weight(f"{prefix}.weight", c_out, c_in, k, k)
         pad = k // 2
         nodes.append(
-            helper.make_node(
-                "Conv", [x, w], [f"{prefix}.out"], name=prefix, kernel_shape=[k, k], pads=[pad] * 4
-            )
+            helper.make_node("Conv", [x, w], [f"{prefix}.out"], name=prefix, kernel_shape=[k, k], pads=[pad] * 4)
         )
         return f"{prefix}.out"
 
@@ -108,9 +106,7 @@ def make_densenet_like_model(
     nodes.append(helper.make_node("GlobalAveragePool", [x], ["head.pool.out"], name="head.pool"))
     nodes.append(helper.make_node("Flatten", ["head.pool.out"], ["head.flat.out"], name="head.flatten"))
     fc_w, fc_b = weight("head.fc.weight", classes, channels), weight("head.fc.bias", classes)
-    nodes.append(
-        helper.make_node("Gemm", ["head.flat.out", fc_w, fc_b], ["logits"], name="head.fc", transB=1)
-    )
+    nodes.append(helper.make_node("Gemm", ["head.flat.out", fc_w, fc_b], ["logits"], name="head.fc", transB=1))
 
     graph = helper.make_graph(
         nodes,
@@ -119,9 +115,7 @@ def make_densenet_like_model(
         [helper.make_tensor_value_info("logits", TensorProto.FLOAT, [1, classes])],
         initializer=inits,
     )
-    model = helper.make_model(
-        graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="tinyml-bench"
-    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], producer_name="tinyml-bench")
     onnx.checker.check_model(model)
     return model
 

@@ -83,8 +83,7 @@ def _as_logits(output: Any, batch: int, max_label: int, name: str) -> np.ndarray
         logits = logits.reshape(logits.shape[:2])  # N,K,1,1 from a conv head
     if logits.ndim != 2 or logits.shape[0] != batch:
         raise DataError(
-            f"the model returned shape {list(logits.shape)} for {batch} images; "
-            f"expected {batch} rows of class scores"
+            f"the model returned shape {list(logits.shape)} for {batch} images; expected {batch} rows of class scores"
         )
     if logits.shape[1] <= max_label:
         raise DataError(f"the model scores {logits.shape[1]} classes but {name} has labels up to {max_label}")

@@ -36,9 +36,7 @@ TOTAL_KEY = "__total__"
 _WARMUP = 3
 
 
-def measure_layer_latency(
-    model: LoadedModel, *, repeats: int = 20, ctx: JobContext | None = None
-) -> dict[str, float]:
+def measure_layer_latency(model: LoadedModel, *, repeats: int = 20, ctx: JobContext | None = None) -> dict[str, float]:
     """Milliseconds per IR node name and ``"__total__"`` for the whole model (batch of one).
 
     Raises :class:`StudioError` when the model's input shape is unknown or nothing can run it;
@@ -85,9 +83,7 @@ def _time_whole(run: Any, repeats: int) -> float:
 
 
 # ---------------------------------------------------------------------------------------------- torch
-def _measure_torch_hooks(
-    model: LoadedModel, x: np.ndarray, repeats: int, ctx: JobContext | None
-) -> dict[str, float]:
+def _measure_torch_hooks(model: LoadedModel, x: np.ndarray, repeats: int, ctx: JobContext | None) -> dict[str, float]:
     import torch
 
     module = model.module
@@ -192,9 +188,7 @@ def _flat_inputs(gm: Any, batch: Any) -> list[Any]:
 
 
 # ---------------------------------------------------------------------------------------------- ONNX
-def _measure_onnx(
-    model: LoadedModel, x: np.ndarray, repeats: int, ctx: JobContext | None
-) -> dict[str, float]:
+def _measure_onnx(model: LoadedModel, x: np.ndarray, repeats: int, ctx: JobContext | None) -> dict[str, float]:
     import onnxruntime as ort
 
     from studio.runtime.executor import onnx_session

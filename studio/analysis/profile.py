@@ -76,9 +76,7 @@ class ModelProfile:
 
         Rows with no measurement get ``None``. Without ``__total__`` the total is the sum of the rows.
         """
-        layers = [
-            replace(layer, latency_ms=_float_or_none(per_node_ms.get(layer.name))) for layer in self.layers
-        ]
+        layers = [replace(layer, latency_ms=_float_or_none(per_node_ms.get(layer.name))) for layer in self.layers]
         total_ms = per_node_ms.get("__total__")
         if total_ms is None:
             measured = [layer.latency_ms for layer in layers if layer.latency_ms is not None]

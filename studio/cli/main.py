@@ -18,14 +18,19 @@ from studio.core.errors import StudioError
 
 EXIT_USER_ERROR = 2
 
+#: Modules that each add one or more subcommands: ``add_commands(sub)`` gets the argparse subparsers object.
+#: Why a list of modules: every feature package owns its command next to its code, and this file does not
+#: grow a function per feature.
+COMMAND_MODULES: tuple[str, ...] = ("studio.cli.cmd_apply",)
 
-def _add_model_options(p: argparse.ArgumentParser) -> None:
+
+def add_model_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("model", help="model file (.onnx, .pt2, TorchScript .pt, state_dict .pt/.pth, .py) or 'demo'")
     p.add_argument("--arch", help="zoo architecture for a state_dict (see `tinyml-studio zoo`)")
     p.add_argument("--input-shape", help="input shape with batch, e.g. 1,3,32,32 (TorchScript, Python files)")
 
 
-def _model_spec(args: argparse.Namespace) -> Any:
+def model_spec(args: argparse.Namespace) -> Any:
     from studio.workflows.model_spec import parse_input_shape, resolve_model_spec
 
     try:
@@ -35,7 +40,7 @@ def _model_spec(args: argparse.Namespace) -> Any:
     return resolve_model_spec(args.model, arch=args.arch, input_shape=shape)
 
 
-def _print_json(obj: Any) -> None:
+def print_json(obj: Any) -> None:
     json.dump(obj, sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
 
@@ -51,7 +56,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     """Print the per-layer profile of a model (table, or JSON with --json); optionally write CSV/JSON files."""
     from studio.workflows.open_model import info_dict, open_and_profile
 
-    opened = open_and_profile(_model_spec(args))
+    opened = open_and_profile(model_spec(args))
     if args.csv:
         from studio.analysis.export import profile_to_csv
 
@@ -61,18 +66,22 @@ def cmd_info(args: argparse.Namespace) -> int:
 
         profile_to_json(opened.profile, Path(args.json_out))
     if args.json:
-        _print_json(info_dict(opened))
+        print_json(info_dict(opened))
         return 0
     prof = opened.profile
     print(f"{opened.model.display_name}  ({opened.model.format}, {len(opened.model.graph.nodes)} nodes)")
     print(f"{'layer':<40} {'op':<20} {'output':<18} {'params':>10} {'MACs':>10}")
     for layer in prof.layers:
         shape = "x".join(str(d) for d in layer.output_shape) if layer.output_shape else "?"
-        print(f"{layer.name[:40]:<40} {layer.op[:20]:<20} {shape[:18]:<18} "
-              f"{_human_count(layer.params):>10} {_human_count(layer.macs):>10}")
+        print(
+            f"{layer.name[:40]:<40} {layer.op[:20]:<20} {shape[:18]:<18} "
+            f"{_human_count(layer.params):>10} {_human_count(layer.macs):>10}"
+        )
     t = prof.total
-    print(f"total: {_human_count(t.params)} params, {_human_count(t.macs)} MACs, "
-          f"{t.weight_bytes / 1024:.1f} KiB weights, peak activations {t.peak_activation_bytes / 1024:.1f} KiB")
+    print(
+        f"total: {_human_count(t.params)} params, {_human_count(t.macs)} MACs, "
+        f"{t.weight_bytes / 1024:.1f} KiB weights, peak activations {t.peak_activation_bytes / 1024:.1f} KiB"
+    )
     return 0
 
 
@@ -81,12 +90,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from studio.cli.console_context import ConsoleJobContext
     from studio.workflows.evaluate import evaluate_job
 
-    result = evaluate_job(ConsoleJobContext(quiet=args.json), _model_spec(args), args.data)
+    result = evaluate_job(ConsoleJobContext(quiet=args.json), model_spec(args), args.data)
     if args.json:
-        _print_json(result)
+        print_json(result)
     else:
-        print(f"accuracy {100 * result['accuracy']:.2f}%  loss {result['loss']:.4f}  "
-              f"on {result['samples']} samples of {result['data']}")
+        print(
+            f"accuracy {100 * result['accuracy']:.2f}%  loss {result['loss']:.4f}  "
+            f"on {result['samples']} samples of {result['data']}"
+        )
     return 0
 
 
@@ -95,10 +106,11 @@ def cmd_latency(args: argparse.Namespace) -> int:
     from studio.cli.console_context import ConsoleJobContext
     from studio.workflows.latency import latency_job
 
-    result = latency_job(ConsoleJobContext(quiet=args.json), _model_spec(args), repeats=args.repeats)
+    result = latency_job(ConsoleJobContext(quiet=args.json), model_spec(args), repeats=args.repeats)
     if args.json:
-        _print_json({"layers_ms": {k: v for k, v in result.items() if k != "__total__"},
-                     "total_ms": result.get("__total__")})
+        print_json(
+            {"layers_ms": {k: v for k, v in result.items() if k != "__total__"}, "total_ms": result.get("__total__")}
+        )
     else:
         for name, ms in result.items():
             if name != "__total__":
@@ -113,8 +125,9 @@ def cmd_zoo(args: argparse.Namespace) -> int:
 
     entries = [registry.get(n) for n in registry.names()]
     if args.json:
-        _print_json([{"name": e.name, "input_shape": list(e.input_shape), "description": e.description}
-                     for e in entries])
+        print_json(
+            [{"name": e.name, "input_shape": list(e.input_shape), "description": e.description} for e in entries]
+        )
     else:
         for e in entries:
             print(f"{e.name:<14} {'x'.join(map(str, e.input_shape)):<12} {e.description}")
@@ -145,20 +158,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_gui)
 
     p = sub.add_parser("info", help="per-layer parameters, MACs, shapes and memory of a model")
-    _add_model_options(p)
+    add_model_options(p)
     p.add_argument("--json", action="store_true", help="print JSON")
     p.add_argument("--csv", metavar="FILE", help="also write the profile as CSV")
     p.add_argument("--json-out", metavar="FILE", help="also write the profile as a JSON file")
     p.set_defaults(func=cmd_info)
 
     p = sub.add_parser("evaluate", help="accuracy on a data set ('digits', an image folder or a .npz)")
-    _add_model_options(p)
+    add_model_options(p)
     p.add_argument("--data", default="digits", help="'digits', an image folder or a .npz (default: digits)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("latency", help="measured per-layer latency on this CPU")
-    _add_model_options(p)
+    add_model_options(p)
     p.add_argument("--repeats", type=int, default=20)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_latency)
@@ -166,6 +179,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("zoo", help="list the built-in architectures")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_zoo)
+
+    import importlib
+
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).add_commands(sub)
     return parser
 
 

@@ -27,7 +27,7 @@ def _fsync_folder(folder: Path) -> None:
             os.close(fd)
 
 
-def write_atomic(path: str | Path, write: Any, *, encoding: str = "utf-8") -> Path:
+def write_atomic(path: str | Path, write: Any, *, encoding: str = "utf-8", binary: bool = False) -> Path:
     """Create or replace ``path`` with what ``write(handle)`` writes to a text handle; returns the path.
 
     If ``write`` (or anything else) raises, the temporary file is removed, ``path`` is untouched and the
@@ -42,8 +42,9 @@ def write_atomic(path: str | Path, write: Any, *, encoding: str = "utf-8") -> Pa
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
-        handle: IO[str]
-        with os.fdopen(fd, "w", encoding=encoding, newline="\n") as handle:
+        handle: IO[Any]
+        opened = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding=encoding, newline="\n")
+        with opened as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
@@ -70,3 +71,8 @@ def write_json_atomic(path: str | Path, data: Any) -> Path:
         handle.write("\n")
 
     return write_atomic(path, dump)
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> Path:
+    """Atomically replace ``path`` with ``data``."""
+    return write_atomic(path, lambda handle: handle.write(data), binary=True)

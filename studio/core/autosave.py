@@ -132,9 +132,7 @@ def find_recoverable(base_dir: Path | None = None) -> list[RecoverableProject]:
             except OSError:
                 pass  # the user's file is gone: the copy is all that is left, offer it
         name = data.get("name") if isinstance(data.get("name"), str) else copy_path.stem
-        found.append(
-            RecoverableProject(copy_path, original_path, name, datetime.fromtimestamp(copy_mtime, UTC))
-        )
+        found.append(RecoverableProject(copy_path, original_path, name, datetime.fromtimestamp(copy_mtime, UTC)))
     found.sort(key=lambda item: item.saved_at, reverse=True)
     return found
 

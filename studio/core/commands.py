@@ -113,12 +113,7 @@ class UndoStack:
         if self._clean_index is not None and self._clean_index > self._index:
             self._clean_index = None  # the saved state was in the tail we just dropped
         top = self._commands[-1] if self._commands else None
-        if (
-            self._merge_open
-            and top is not None
-            and self._clean_index != self._index
-            and top.merge_with(command)
-        ):
+        if self._merge_open and top is not None and self._clean_index != self._index and top.merge_with(command):
             pass
         else:
             self._commands.append(command)

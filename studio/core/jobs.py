@@ -192,9 +192,7 @@ class JobManager:
     Jobs beyond the limits wait in FIFO order. Listeners are called on those threads; keep them quick.
     """
 
-    def __init__(
-        self, *, max_process_jobs: int = 1, max_thread_jobs: int = 4, cancel_grace_s: float = 3.0
-    ) -> None:
+    def __init__(self, *, max_process_jobs: int = 1, max_thread_jobs: int = 4, cancel_grace_s: float = 3.0) -> None:
         self.max_process_jobs = max(1, int(max_process_jobs))
         self.max_thread_jobs = max(1, int(max_thread_jobs))
         self.cancel_grace_s = float(cancel_grace_s)
@@ -333,9 +331,7 @@ class JobManager:
                 job.state = JobState.RUNNING
                 job.started_at = time.time()
                 job._started_mono = time.monotonic()
-                thread = threading.Thread(
-                    target=self._run, args=(job,), name=f"studio-job-{job.id}", daemon=True
-                )
+                thread = threading.Thread(target=self._run, args=(job,), name=f"studio-job-{job.id}", daemon=True)
                 self._threads[job.id] = (job, thread)
                 started.append(thread)
             for thread in started:

@@ -183,9 +183,7 @@ class Project:
     ) -> None:
         self.changed = EventEmitter("project.changed")
         self.dirty_changed = EventEmitter("project.dirty_changed")
-        if project_id is not None and (
-            not isinstance(project_id, str) or not _ID_PATTERN.fullmatch(project_id)
-        ):
+        if project_id is not None and (not isinstance(project_id, str) or not _ID_PATTERN.fullmatch(project_id)):
             # The id names the autosave file: refuse anything that could step outside that folder.
             raise ProjectError("project's 'id' must be 1-64 letters, digits, '-' or '_'")
         self.id = project_id or uuid.uuid4().hex
@@ -343,9 +341,7 @@ def migrate(data: Any) -> dict[str, Any]:
     """Upgrade a decoded project file to :data:`FORMAT_VERSION` (returns a new dict, input untouched)."""
     version = file_format_version(data)
     if version > FORMAT_VERSION:
-        raise ProjectError(
-            f"made by a newer TinyML Studio (format {version}); this one reads up to {FORMAT_VERSION}"
-        )
+        raise ProjectError(f"made by a newer TinyML Studio (format {version}); this one reads up to {FORMAT_VERSION}")
     data = copy.deepcopy(data)
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)

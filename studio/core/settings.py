@@ -77,9 +77,7 @@ class Preferences:
     theme: Theme = field(default="system", metadata=_meta("Colour theme; 'system' follows the desktop."))
     autosave_interval_s: int = field(
         default=60,
-        metadata=_meta(
-            "Seconds between autosaves of an unsaved project; 0 turns it off.", low=0, high=86_400
-        ),
+        metadata=_meta("Seconds between autosaves of an unsaved project; 0 turns it off.", low=0, high=86_400),
     )
     recent_files_limit: int = field(
         default=10, metadata=_meta("How many recent files the File menu lists.", low=0, high=100)
@@ -128,9 +126,7 @@ def _field(name: str) -> dataclasses.Field[Any]:
     try:
         return _FIELDS[name]
     except KeyError:
-        raise InvalidPreferenceError(
-            f"unknown preference {name!r}; known: {', '.join(preference_names())}"
-        ) from None
+        raise InvalidPreferenceError(f"unknown preference {name!r}; known: {', '.join(preference_names())}") from None
 
 
 def _describe(hint: Any) -> str:

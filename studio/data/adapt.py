@@ -29,9 +29,7 @@ def adapt_images(x: np.ndarray, input_shape: tuple[object, ...], name: str = "da
         input_shape = input_shape[1:]
     if len(input_shape) != 3:
         dims = "x".join(str(d) for d in input_shape)
-        raise DataError(
-            f"{name} holds images (C,H,W) but the model's input is {dims}; it needs an image input"
-        )
+        raise DataError(f"{name} holds images (C,H,W) but the model's input is {dims}; it needs an image input")
     want_c, want_h, want_w = (_static(d) for d in input_shape)
     _, c, h, w = x.shape
     want_c = want_c or c

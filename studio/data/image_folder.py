@@ -38,9 +38,7 @@ def read_image(path: Path) -> np.ndarray:
         from studio.data.png import read_png
 
         return read_png(path)
-    raise DataError(
-        f"reading {suffix} images needs Pillow (pip install pillow); PNG and .npy work without it"
-    )
+    raise DataError(f"reading {suffix} images needs Pillow (pip install pillow); PNG and .npy work without it")
 
 
 def _read_with_pillow(path: Path) -> np.ndarray:
@@ -91,9 +89,7 @@ def load_image_folder(root: Path) -> Dataset:
         raise DataError(f"image folder {root} is empty: expected one subfolder of images per class")
     files: list[tuple[Path, int]] = []
     for label, folder in enumerate(classes):
-        files += [
-            (f, label) for f in sorted(folder.iterdir()) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES
-        ]
+        files += [(f, label) for f in sorted(folder.iterdir()) if f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES]
     if not files:
         kinds = ", ".join(sorted(IMAGE_SUFFIXES))
         raise DataError(f"image folder {root} holds no images ({kinds}) in its class subfolders")

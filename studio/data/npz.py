@@ -24,9 +24,7 @@ def images_to_nchw(x: np.ndarray, name: str) -> np.ndarray:
     elif x.ndim == 4 and x.shape[1] not in _CHANNEL_COUNTS and x.shape[3] in _CHANNEL_COUNTS:
         x = x.transpose(0, 3, 1, 2)
     elif x.ndim != 4:
-        raise DataError(
-            f"{name}: x must hold images (N,H,W or N,H,W,C or N,C,H,W), got shape {list(x.shape)}"
-        )
+        raise DataError(f"{name}: x must hold images (N,H,W or N,H,W,C or N,C,H,W), got shape {list(x.shape)}")
     if x.dtype == np.uint8:
         return x.astype(np.float32) / 255.0
     if x.dtype == np.uint16:
@@ -52,9 +50,7 @@ def load_npz(path: Path) -> Dataset:
     except DataError:
         raise
     except ValueError as err:  # object arrays need pickle, which stays off
-        raise DataError(
-            f"{path.name} holds Python objects (pickled arrays); save plain numeric arrays"
-        ) from err
+        raise DataError(f"{path.name} holds Python objects (pickled arrays); save plain numeric arrays") from err
     except (OSError, zipfile.BadZipFile, EOFError) as err:
         raise DataError(f"{path.name} is not a readable .npz file") from err
     if len(x) != len(y):

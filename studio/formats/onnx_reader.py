@@ -107,6 +107,4 @@ class OnnxReader:
 
 def open_onnx_bytes(data: bytes, name: str, **options: Any) -> LoadedModel:
     """Convert an in-memory ONNX model (no external data) to a :class:`LoadedModel` with ``onnx_bytes``."""
-    return loaded_model_from_onnx(
-        load_onnx_bytes(data, name), name, path=None, input_shape=options.get("input_shape")
-    )
+    return loaded_model_from_onnx(load_onnx_bytes(data, name), name, path=None, input_shape=options.get("input_shape"))

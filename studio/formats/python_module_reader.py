@@ -80,9 +80,7 @@ def find_model(user: ModuleType, path: Path) -> tuple[Any, str]:
         if callable(fn) and not inspect.isclass(fn):
             built = _call_user(fn, path)
             if not isinstance(built, torch.nn.Module):
-                raise ModelLoadError(
-                    f"{path.name}: {name}() returned {type(built).__name__}, not an nn.Module"
-                )
+                raise ModelLoadError(f"{path.name}: {name}() returned {type(built).__name__}, not an nn.Module")
             return built, f"{name}()"
     classes = [
         obj
@@ -116,9 +114,7 @@ def find_input_shape(user: ModuleType, path: Path, option: Any) -> tuple[int, ..
         try:
             return tuple(int(d) for d in declared)
         except (TypeError, ValueError) as err:
-            raise ModelLoadError(
-                f"{path.name}: INPUT_SHAPE must be a tuple of ints, got {declared!r}"
-            ) from err
+            raise ModelLoadError(f"{path.name}: INPUT_SHAPE must be a tuple of ints, got {declared!r}") from err
     example = getattr(user, "example_input", None)
     if callable(example):
         value = _call_user(example, path)
@@ -162,9 +158,7 @@ class PythonModuleReader:
             if "error in " + path.name + ":" in str(located):
                 raise located from err
             first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            raise ModelLoadError(
-                f"cannot trace the model in {path.name} with input {shape}: {first}"
-            ) from err
+            raise ModelLoadError(f"cannot trace the model in {path.name} with input {shape}: {first}") from err
         return LoadedModel(
             path=path,
             format="python",

@@ -46,12 +46,8 @@ def load_state_dict_file(path: Path) -> dict[str, Any]:
             loaded = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as err:
         if is_weights_only_refusal(err, path):
-            raise UnsafeModelError(
-                f"refused: {path.name} holds pickled Python objects; {SAFE_PICKLE_ADVICE}"
-            ) from err
-        raise ModelLoadError(
-            f"{path.name} is not a readable torch checkpoint (corrupt or truncated)"
-        ) from err
+            raise UnsafeModelError(f"refused: {path.name} holds pickled Python objects; {SAFE_PICKLE_ADVICE}") from err
+        raise ModelLoadError(f"{path.name} is not a readable torch checkpoint (corrupt or truncated)") from err
     return _tensors_of(loaded, path.name)
 
 
@@ -61,17 +57,11 @@ def _tensors_of(loaded: Any, name: str) -> dict[str, Any]:
     if isinstance(loaded, Mapping):
         for key in _WRAPPER_KEYS:
             inner = loaded.get(key)
-            if (
-                isinstance(inner, Mapping)
-                and inner
-                and all(isinstance(v, torch.Tensor) for v in inner.values())
-            ):
+            if isinstance(inner, Mapping) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
                 loaded = inner
                 break
     if not isinstance(loaded, Mapping) or not loaded:
-        raise ModelLoadError(
-            f"{name} holds no state_dict (expected a dict of tensors, got {type(loaded).__name__})"
-        )
+        raise ModelLoadError(f"{name} holds no state_dict (expected a dict of tensors, got {type(loaded).__name__})")
     tensors = {str(k): v for k, v in loaded.items() if isinstance(v, torch.Tensor)}
     if not tensors:
         raise ModelLoadError(f"{name} holds no tensors")
@@ -88,9 +78,7 @@ def _sidecar_arch(path: Path) -> tuple[str, dict[str, Any]] | None:
         spec = json.loads(sidecar.read_text(encoding="utf-8"))
         return str(spec["arch"]), dict(spec.get("kwargs") or {})
     except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ModelLoadError(
-            f'{sidecar.name} is not valid: expected {{"arch": name, "kwargs": {{...}}}}'
-        ) from err
+        raise ModelLoadError(f'{sidecar.name} is not valid: expected {{"arch": name, "kwargs": {{...}}}}') from err
 
 
 def _signature(state: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
@@ -141,9 +129,7 @@ def build_module(arch: str, kwargs: dict[str, Any], tensors: Mapping[str, Any], 
     try:
         module.load_state_dict(dict(tensors), strict=True)
     except RuntimeError as err:
-        raise ModelLoadError(
-            f"{name} does not fit architecture {arch!r}: {_first_mismatch(module, tensors)}"
-        ) from err
+        raise ModelLoadError(f"{name} does not fit architecture {arch!r}: {_first_mismatch(module, tensors)}") from err
     return module.eval()
 
 

@@ -95,10 +95,7 @@ def is_weights_only_refusal(err: BaseException, path: Path) -> bool:
     only corrupt.
     """
     text = str(err)
-    if any(
-        marker in text
-        for marker in ("Unsupported global", "GLOBAL ", "Unsupported class", "was not an allowed")
-    ):
+    if any(marker in text for marker in ("Unsupported global", "GLOBAL ", "Unsupported class", "was not an allowed")):
         return True
     return _is_well_formed_pickle(_main_pickle(path))
 

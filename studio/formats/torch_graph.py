@@ -39,9 +39,7 @@ _PASS_THROUGH = frozenset(
     )
 )
 # Ops that produce no tensor worth a node (shape queries, runtime assertions).
-_IGNORED = frozenset(
-    words("sym_size sym_numel sym_stride _assert_scalar sym_constrain_range_for_size _assert_async")
-)
+_IGNORED = frozenset(words("sym_size sym_numel sym_stride _assert_scalar sym_constrain_range_for_size _assert_async"))
 # Ops that only move or relabel weights; applied eagerly when all their tensor inputs are constants.
 _CONSTANT_FOLDABLE = frozenset(
     words(
@@ -79,9 +77,7 @@ def graph_from_exported_program(ep: ExportedProgram, name: str) -> Graph:
 @contextmanager
 def _quiet_torch_logs() -> Any:
     # torch logs a full traceback at ERROR level before raising the exception we turn into one line.
-    loggers = [
-        logging.getLogger(n) for n in ("torch._subclasses.fake_tensor", "torch.export", "torch._dynamo")
-    ]
+    loggers = [logging.getLogger(n) for n in ("torch._subclasses.fake_tensor", "torch.export", "torch._dynamo")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.CRITICAL)
@@ -198,11 +194,7 @@ class ProgramConverter:
             return
         bound = _bind(fx)
         tensor_args = [a for a in fx.all_input_nodes if a.name not in self.scalars]
-        if (
-            tensor_args
-            and all(a.name in self.constants for a in tensor_args)
-            and (op_name in _CONSTANT_FOLDABLE)
-        ):
+        if tensor_args and all(a.name in self.constants for a in tensor_args) and (op_name in _CONSTANT_FOLDABLE):
             self.constants[fx.name] = fx.target(*self._real(fx.args), **self._real(fx.kwargs))
             return
         if op_name in _PASS_THROUGH or (op_name == "dropout" and not bound.get("train", False)):
@@ -222,9 +214,7 @@ class ProgramConverter:
         if key in self.tensor_of:
             self.tensor_of[fx.name] = self.tensor_of[key]
             self.fx_to_ir[fx.name] = self.fx_to_ir.get(source.name, "")
-            self.tensors.setdefault(
-                self.tensor_of[key], _tensor_info(self.tensor_of[key], fx.meta.get("val"))
-            )
+            self.tensors.setdefault(self.tensor_of[key], _tensor_info(self.tensor_of[key], fx.meta.get("val")))
 
     def _real(self, value: Any) -> Any:
         from torch.fx import Node as FxNodeType
@@ -254,9 +244,7 @@ class ProgramConverter:
             self.tensors[node_name] = _tensor_info(node_name, val)
         self.tensor_of[fx.name] = outputs[0]
         self.fx_to_ir[fx.name] = node_name
-        self.nodes.append(
-            Node(node_name, call.op, call.inputs, outputs, call.attrs, call.params, _module_path(fx))
-        )
+        self.nodes.append(Node(node_name, call.op, call.inputs, outputs, call.attrs, call.params, _module_path(fx)))
 
     def _unique_name(self, fx: FxNode, op: str) -> str:
         """Leaf module ops take its path (``features.0``, a second call ``relu_1``); others ``path.op``."""

@@ -139,9 +139,7 @@ class OpCall:
         dilations = _ints(self.scalar("dilation"), rank, 1)
         padding = self.scalar("padding")
         if isinstance(padding, str):
-            totals = [
-                d * (k - 1) if padding == "same" else 0 for d, k in zip(dilations, kernel, strict=False)
-            ]
+            totals = [d * (k - 1) if padding == "same" else 0 for d, k in zip(dilations, kernel, strict=False)]
             pads = [t // 2 for t in totals] + [t - t // 2 for t in totals]
         else:
             pads = _ints(padding, rank, 0) * 2

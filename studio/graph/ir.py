@@ -111,9 +111,7 @@ class Graph:
     def edges(self) -> list[tuple[str, str, str]]:
         """``(source node, target node, tensor name)`` for every activation edge between two nodes."""
         producers = self.producers
-        return [
-            (producers[t].name, n.name, t) for n in self.nodes for t in n.inputs if t in producers
-        ]
+        return [(producers[t].name, n.name, t) for n in self.nodes for t in n.inputs if t in producers]
 
     def tensor(self, name: str) -> TensorInfo:
         """Shape and dtype of a tensor, or an unknown-shape placeholder if no reader recorded it."""

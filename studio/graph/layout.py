@@ -166,9 +166,7 @@ def _crossings(upper: list[int], down: list[list[int]], pos: list[int], width: i
     return count
 
 
-def _order(
-    rows: list[list[int]], up: list[list[int]], down: list[list[int]], n_vertices: int
-) -> list[list[int]]:
+def _order(rows: list[list[int]], up: list[list[int]], down: list[list[int]], n_vertices: int) -> list[list[int]]:
     """Barycenter sweeps down and up; returns the ordering with the fewest crossings seen."""
     pos = [0] * n_vertices
     for row in rows:
@@ -360,9 +358,7 @@ def layout_graph(graph: Graph, labels: Mapping[str, str] | None = None) -> Graph
 
     out = GraphLayout(layer_count=n_layers)
     for v, name in enumerate(names):
-        out.nodes[name] = NodeBox(
-            x[v], centre_y[layer[v]], width[v], NODE_HEIGHT, layer[v], titles[v], details[v]
-        )
+        out.nodes[name] = NodeBox(x[v], centre_y[layer[v]], width[v], NODE_HEIGHT, layer[v], titles[v], details[v])
 
     # ports: inputs ordered by where their edge comes from, outputs by tensor then by where they go
     in_port: dict[int, float] = {}
@@ -377,9 +373,7 @@ def layout_graph(graph: Graph, labels: Mapping[str, str] | None = None) -> Graph
         for e, off in zip(es, _spread(len(es), width[v]), strict=True):
             in_port[e] = x[v] + off
     for v, es in outgoing.items():
-        tensors = sorted(
-            {edges[e][2] for e in es}, key=lambda t: min(x[chains[e][1]] for e in es if edges[e][2] == t)
-        )
+        tensors = sorted({edges[e][2] for e in es}, key=lambda t: min(x[chains[e][1]] for e in es if edges[e][2] == t))
         offsets = dict(zip(tensors, _spread(len(tensors), width[v]), strict=True))
         for e in es:
             out_port[e] = x[v] + offsets[edges[e][2]]

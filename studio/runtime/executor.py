@@ -68,9 +68,7 @@ class OnnxExecutor:
         if self.fixed_batch is None or x.shape[0] == self.fixed_batch:
             return np.asarray(self.session.run(None, {self.input_name: x})[0])
         step = self.fixed_batch
-        parts = [
-            self.session.run(None, {self.input_name: x[i : i + step]})[0] for i in range(0, len(x), step)
-        ]
+        parts = [self.session.run(None, {self.input_name: x[i : i + step]})[0] for i in range(0, len(x), step)]
         return np.concatenate(parts, axis=0)
 
 

@@ -49,9 +49,7 @@ def train_classifier(
     x_all = torch.from_numpy(data.x)
     y_all = torch.from_numpy(data.y)
     generator = torch.Generator().manual_seed(config.seed)
-    optimizer = torch.optim.Adam(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     steps_per_epoch = (len(data) + config.batch_size - 1) // config.batch_size
     schedule = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=config.epochs * steps_per_epoch)
     epoch_loss = float("nan")
@@ -71,8 +69,6 @@ def train_classifier(
             loss_sum += float(loss.detach()) * len(idx)
         epoch_loss = loss_sum / len(data)
         if ctx is not None:
-            ctx.progress(
-                epoch + 1, config.epochs, f"epoch {epoch + 1}/{config.epochs}: loss {epoch_loss:.4f}"
-            )
+            ctx.progress(epoch + 1, config.epochs, f"epoch {epoch + 1}/{config.epochs}: loss {epoch_loss:.4f}")
     model.eval()
     return TrainingReport(epochs=config.epochs, final_loss=epoch_loss)

@@ -9,8 +9,15 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar
 
 MENU_ORDER = ("File", "Edit", "View", "Model", "Help")
-TOOLBAR_IDS = ("file.open_model", "file.save_project", "edit.undo", "edit.redo", "view.fit",
-               "model.evaluate", "model.measure_latency")
+TOOLBAR_IDS = (
+    "file.open_model",
+    "file.save_project",
+    "edit.undo",
+    "edit.redo",
+    "view.fit",
+    "model.evaluate",
+    "model.measure_latency",
+)
 
 
 def _key_sequence(shortcut: str | None) -> QKeySequence | None:
@@ -37,8 +44,16 @@ class ActionBinder:
             if handler is None:
                 # Shows only what works: a declared action with no handler yet stays out of the menus.
                 continue
-            self.add(decl.id, decl.title, handler, shortcut=decl.shortcut, menu=decl.menu, tip=decl.tip,
-                     enabled_when=decl.enabled_when, checkable=getattr(decl, "checkable", False))
+            self.add(
+                decl.id,
+                decl.title,
+                handler,
+                shortcut=decl.shortcut,
+                menu=decl.menu,
+                tip=decl.tip,
+                enabled_when=decl.enabled_when,
+                checkable=getattr(decl, "checkable", False),
+            )
         self.toolbar = QToolBar("Main", window)
         self.toolbar.setObjectName("main-toolbar")
         self.toolbar.setMovable(False)
@@ -47,8 +62,18 @@ class ActionBinder:
                 self.toolbar.addAction(self.actions[action_id])
         window.addToolBar(self.toolbar)
 
-    def add(self, action_id: str, title: str, handler: Callable[[], None], *, shortcut: str | None = None,
-            menu: str = "Model", tip: str = "", enabled_when: str = "always", checkable: bool = False) -> QAction:
+    def add(
+        self,
+        action_id: str,
+        title: str,
+        handler: Callable[[], None],
+        *,
+        shortcut: str | None = None,
+        menu: str = "Model",
+        tip: str = "",
+        enabled_when: str = "always",
+        checkable: bool = False,
+    ) -> QAction:
         """Create a QAction (also used for plugin actions) and put it in its menu."""
         action = QAction(title, self.window)
         action.setObjectName(action_id)

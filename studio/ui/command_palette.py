@@ -52,7 +52,7 @@ class CommandPalette(QDialog):
         if action.isEnabled():
             action.trigger()
 
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt API
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Up):
             self.list.keyPressEvent(event)
             return

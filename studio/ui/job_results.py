@@ -22,8 +22,9 @@ class JobResultRouter(QObject):
         self._callbacks: dict[Any, tuple[Callable[[Any], None], Callable[[Any], None] | None]] = {}
         bridge.jobChanged.connect(self._on_changed)
 
-    def submit(self, spec: Any, on_success: Callable[[Any], None],
-               on_failure: Callable[[Any], None] | None = None) -> Any:
+    def submit(
+        self, spec: Any, on_success: Callable[[Any], None], on_failure: Callable[[Any], None] | None = None
+    ) -> Any:
         """Submit ``spec`` to the manager and remember what to do when it ends."""
         job = self._manager.submit(spec)
         self._callbacks[job.id] = (on_success, on_failure)

@@ -10,13 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
+    QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -32,12 +35,14 @@ from studio.ui.layers.table import LayerTable
 from studio.ui.properties import PropertiesPanel
 from studio.ui.theme import apply_theme
 from studio.ui.welcome import WelcomePage
-from studio.workflows.model_spec import ModelSpec, model_ref_from_spec, resolve_model_spec
+from studio.workflows.model_spec import model_ref_from_spec, resolve_model_spec
 from studio.workflows.session import StudioSession
 
-MODEL_FILTER = ("Models (*.onnx *.pt2 *.pt *.pth *.bin *.ts *.torchscript *.py);;"
-                "ONNX (*.onnx);;torch.export (*.pt2);;TorchScript / state_dict (*.pt *.pth *.bin);;"
-                "Python file (*.py);;All files (*)")
+MODEL_FILTER = (
+    "Models (*.onnx *.pt2 *.pt *.pth *.bin *.ts *.torchscript *.py);;"
+    "ONNX (*.onnx);;torch.export (*.pt2);;TorchScript / state_dict (*.pt *.pth *.bin);;"
+    "Python file (*.py);;All files (*)"
+)
 PROJECT_FILTER = "TinyML Studio project (*.tmlproj)"
 PROJECT_SUFFIX = ".tmlproj"
 
@@ -67,13 +72,13 @@ class MainWindow(QMainWindow):
         self.center = QStackedWidget(self)
         self.center.addWidget(self.welcome)
         self.center.addWidget(self.graph_view)
-        self.setCentralWidget(self.center)
 
         self.layer_table = LayerTable(self)
         self.properties = PropertiesPanel(self)
         self.job_bridge = QtJobBridge(services.jobs, self)
         self.job_panel = JobPanel(services.jobs, bridge=self.job_bridge, parent=self)
         self.jobs = JobResultRouter(services.jobs, self.job_bridge, self)
+        self._build_stages()
         self.layers_dock = self._dock("Layers", self.layer_table, Qt.DockWidgetArea.RightDockWidgetArea)
         self.properties_dock = self._dock("Properties", self.properties, Qt.DockWidgetArea.RightDockWidgetArea)
         self.jobs_dock = self._dock("Jobs", self.job_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
@@ -90,6 +95,7 @@ class MainWindow(QMainWindow):
 
         self.binder = ActionBinder(self, services.declared_actions(), self._handlers())
         self._add_plugin_actions()
+        self._add_stage_actions()
         self._add_dock_toggles()
         self._wire()
         self._refresh_welcome()
@@ -107,6 +113,92 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
+
+    def _build_stages(self) -> None:
+        """The sidebar of stages and the stack it switches; stage widgets are built when first shown."""
+        from studio.ui.stages import BUILTIN_STAGES, StageSpec
+        from studio.ui.stages.context import StageContext
+
+        self.stage_context = StageContext(
+            self.session,
+            self.services,
+            self.jobs.submit,
+            lambda: self.project,
+            status=self.statusBar().showMessage,
+            on_failure=self._on_job_failed,
+            parent=self,
+        )
+        plugin_stages = [StageSpec(p.id, p.title, p.factory) for p in self.services.plugins.panels]
+        self.stages: list[StageSpec] = [
+            StageSpec("model", "Model", lambda _ctx: self.center, "The graph and what every layer costs"),
+            *BUILTIN_STAGES,
+            *plugin_stages,
+        ]
+        self.stage_widgets: dict[str, QWidget] = {"model": self.center}
+        self.stage_list = QListWidget(self)
+        self.stage_list.setObjectName("stage-sidebar")
+        self.stage_list.setFixedWidth(112)
+        self.stage_list.setFrameShape(QListWidget.Shape.NoFrame)
+        for i, stage in enumerate(self.stages):
+            item = QListWidgetItem(stage.title)
+            shortcut = f"Ctrl+{i + 1}" if i < 9 else ""
+            item.setToolTip(f"{stage.tip} ({shortcut})" if shortcut else stage.tip)
+            item.setSizeHint(QSize(100, 44))
+            self.stage_list.addItem(item)
+        self.stage_stack = QStackedWidget(self)
+        self.stage_stack.addWidget(self.center)
+        self.stage_list.setVisible(len(self.stages) > 1)
+        self.stage_list.currentRowChanged.connect(self.show_stage_at)
+        container = QWidget(self)
+        layout = QHBoxLayout(container)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.stage_list)
+        layout.addWidget(self.stage_stack, 1)
+        self.setCentralWidget(container)
+        self.stage_list.setCurrentRow(0)
+
+    def show_stage(self, stage_id: str) -> QWidget:
+        """Switch the centre to stage ``stage_id`` (building it on first use); returns its widget."""
+        index = next(i for i, s in enumerate(self.stages) if s.id == stage_id)
+        self.stage_list.setCurrentRow(index)
+        return self.stage_widgets[stage_id]
+
+    def show_stage_at(self, index: int) -> None:
+        """Sidebar selection: show stage number ``index``, building it if it is new."""
+        if not 0 <= index < len(self.stages):
+            return
+        stage = self.stages[index]
+        widget = self.stage_widgets.get(stage.id)
+        if widget is None:
+            try:
+                widget = stage.build(self.stage_context)
+            except Exception as exc:  # a broken stage (often a plugin's) must not take the window down
+                QMessageBox.critical(
+                    self, stage.title, f"The {stage.title} stage failed to open: {type(exc).__name__}: {exc}"
+                )
+                self.stage_list.setCurrentRow(0)
+                return
+            self.stage_widgets[stage.id] = widget
+            self.stage_stack.addWidget(widget)
+        self.stage_stack.setCurrentWidget(widget)
+        if self.stage_list.currentRow() != index:
+            self.stage_list.setCurrentRow(index)
+
+    def _add_stage_actions(self) -> None:
+        if len(self.stages) < 2:
+            return
+        view_menu = self.binder.menus["View"]
+        view_menu.addSeparator()
+        for i, stage in enumerate(self.stages[:9]):
+            self.binder.add(
+                f"view.stage.{stage.id}",
+                f"{stage.title} Stage",
+                lambda index=i: self.show_stage_at(index),
+                shortcut=f"Ctrl+{i + 1}",
+                menu="View",
+                tip=stage.tip or f"Show the {stage.title} stage",
+            )
 
     def _handlers(self) -> dict[str, Any]:
         return {
@@ -134,10 +226,15 @@ class MainWindow(QMainWindow):
 
     def _add_plugin_actions(self) -> None:
         for plugin_action in self.services.plugin_actions():
-            self.binder.add(plugin_action.id, plugin_action.title,
-                            lambda a=plugin_action: self._run_plugin_action(a),
-                            shortcut=plugin_action.shortcut, menu="Model", tip=plugin_action.tip,
-                            enabled_when="has_model")
+            self.binder.add(
+                plugin_action.id,
+                plugin_action.title,
+                lambda a=plugin_action: self._run_plugin_action(a),
+                shortcut=plugin_action.shortcut,
+                menu="Model",
+                tip=plugin_action.tip,
+                enabled_when="has_model",
+            )
 
     def _add_dock_toggles(self) -> None:
         view_menu = self.binder.menus["View"]
@@ -146,7 +243,9 @@ class MainWindow(QMainWindow):
             view_menu.addAction(dock.toggleViewAction())
 
     def _wire(self) -> None:
+        self._selecting = False
         self.session.changed.connect(self._on_session_changed)
+        self.stage_context.layerSelected.connect(self._on_layer_selected_in_stage)
         self.session.undo_stack.changed.connect(lambda *_: self._refresh_actions())
         self.graph_view.nodeSelected.connect(self._on_node_selected_in_graph)
         self.layer_table.layerSelected.connect(self._on_layer_selected_in_table)
@@ -158,8 +257,9 @@ class MainWindow(QMainWindow):
 
     def _refresh_actions(self) -> None:
         stack = self.session.undo_stack
-        self.binder.refresh({"has_model": self.session.opened is not None,
-                             "can_undo": stack.can_undo, "can_redo": stack.can_redo})
+        self.binder.refresh(
+            {"has_model": self.session.opened is not None, "can_undo": stack.can_undo, "can_redo": stack.can_redo}
+        )
         for action_id, text in (("edit.undo", stack.undo_text), ("edit.redo", stack.redo_text)):
             action = self.binder.actions.get(action_id)
             if action is not None:
@@ -177,22 +277,30 @@ class MainWindow(QMainWindow):
         else:
             self.open_model_spec_text(target)
 
-    def open_model_spec_text(self, text: str, **options: Any) -> None:
-        """Open a model in a background job (reading and profiling may take seconds)."""
+    def open_model_spec_text(self, text: str, steps: list[dict[str, Any]] | None = None, **options: Any) -> None:
+        """Open a model in a background job (reading and profiling may take seconds).
+
+        ``steps`` (from a saved project) are replayed on it in the same job, so the project reopens as it was.
+        """
         from studio.core.jobs import JobSpec
         from studio.workflows.open_model import open_model_job
 
+        data = self.project.dataset or self.services.preferences.default_dataset
+
         def job(ctx: Any) -> Any:
             # Resolving "demo" may train the demo model: keep it off the GUI thread too.
-            return open_model_job(ctx, resolve_model_spec(text, **options))
+            return open_model_job(ctx, resolve_model_spec(text, **options), steps=steps or (), data=data)
 
         label = "demo" if text == "demo" else Path(text).name
         self.statusBar().showMessage(f"Opening {label}…")
-        self.jobs.submit(JobSpec(title=f"Open {label}", fn=job, kwargs={}, runner="thread"),
-                         self._on_model_opened, self._on_job_failed)
+        self.jobs.submit(
+            JobSpec(title=f"Open {label}", fn=job, kwargs={}, runner="thread"),
+            self._on_model_opened,
+            self._on_job_failed,
+        )
 
     def _on_model_opened(self, opened: Any) -> None:
-        self.session.open_model(opened)
+        self.session.open_model(opened, steps=tuple(opened.model.metadata.get("steps", ())))
         if not opened.spec.is_demo:
             self.services.recent_files.add(opened.spec.path)
         self.project.set("model", model_ref_from_spec(opened.spec))
@@ -229,6 +337,7 @@ class MainWindow(QMainWindow):
             self._refresh_actions()
             return
         if what == "model":
+            self._sync_project_steps()
             self.center.setCurrentWidget(self.graph_view)
             self.graph_view.set_graph(opened.model.graph)
         selected = self.layer_table.selected_layer()
@@ -240,12 +349,20 @@ class MainWindow(QMainWindow):
         latency = f" · {t.latency_ms:.3f} ms" if t.latency_ms is not None else ""
         self.status_totals.setText(
             f"{human_count(t.params)} params · {human_count(t.macs)} MACs · {human_bytes(t.weight_bytes)} weights"
-            f" · peak activations {human_bytes(t.peak_activation_bytes)}{latency}")
+            f" · peak activations {human_bytes(t.peak_activation_bytes)}{latency}"
+        )
         extra = self._results_text(version)
         self.status_accuracy.setText(extra.get("accuracy", ""))
         self.properties.show_model(opened.model, opened.profile, extra)
         self.setWindowTitle(f"{opened.model.display_name} — TinyML Studio")
         self._refresh_actions()
+
+    def _sync_project_steps(self) -> None:
+        # The project records the steps of the current version, so save and undo agree with what is shown.
+        version = self.session.version
+        steps = [dict(step) for step in version.steps] if version is not None else []
+        if steps != list(self.project.steps):
+            self.project.set("steps", steps)
 
     def _results_text(self, version: Any) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -263,10 +380,32 @@ class MainWindow(QMainWindow):
     def _on_node_selected_in_graph(self, name: str) -> None:
         self.layer_table.select_layer(name)
         self._show_node(name)
+        self._announce_selection(name)
 
     def _on_layer_selected_in_table(self, name: str) -> None:
         self.graph_view.select_node(name)
         self._show_node(name)
+        self._announce_selection(name)
+
+    def _announce_selection(self, name: str) -> None:
+        # Stages hear the selection; the guard stops their echo from coming back here.
+        if not self._selecting:
+            self._selecting = True
+            try:
+                self.stage_context.select_layer(name)
+            finally:
+                self._selecting = False
+
+    def _on_layer_selected_in_stage(self, name: str) -> None:
+        if self._selecting:
+            return
+        self._selecting = True
+        try:
+            self.graph_view.select_node(name)
+            self.layer_table.select_layer(name)
+            self._show_node(name)
+        finally:
+            self._selecting = False
 
     def _show_node(self, name: str) -> None:
         opened = self.session.opened
@@ -276,35 +415,43 @@ class MainWindow(QMainWindow):
         self.properties.show_node(opened.model.graph, name, layer)
 
     # ------------------------------------------------------------------------------------------------ jobs
-    def _current_spec(self) -> ModelSpec | None:
-        opened = self.session.opened
-        return opened.spec if opened is not None else None
-
     def evaluate(self) -> None:
         """Model > Evaluate: accuracy on the project's data set, in a worker process."""
         from studio.core.jobs import JobSpec
         from studio.workflows.evaluate import evaluate_job
 
-        spec = self._current_spec()
-        if spec is None:
+        if self.session.opened is None:
             return
         data = self.project.dataset or self.services.preferences.default_dataset
-        self.jobs.submit(JobSpec(title=f"Evaluate on {data}", fn=evaluate_job,
-                                 kwargs={"spec": spec, "data_spec": data}, runner="process"),
-                         self.session.record_evaluation, self._on_job_failed)
+        self.jobs.submit(
+            JobSpec(
+                title=f"Evaluate on {data}",
+                fn=evaluate_job,
+                kwargs={"spec": self.session.handle(), "data_spec": data},
+                runner="process",
+            ),
+            self.session.record_evaluation,
+            self._on_job_failed,
+        )
 
     def measure_latency(self) -> None:
         """Model > Measure latency: per-layer timing in a worker process."""
         from studio.core.jobs import JobSpec
         from studio.workflows.latency import latency_job
 
-        spec = self._current_spec()
-        if spec is None:
+        if self.session.opened is None:
             return
         repeats = int(self.services.preferences.latency_repeats)
-        self.jobs.submit(JobSpec(title="Measure latency", fn=latency_job,
-                                 kwargs={"spec": spec, "repeats": repeats}, runner="process"),
-                         self.session.record_latency, self._on_job_failed)
+        self.jobs.submit(
+            JobSpec(
+                title="Measure latency",
+                fn=latency_job,
+                kwargs={"spec": self.session.handle(), "repeats": repeats},
+                runner="process",
+            ),
+            self.session.record_latency,
+            self._on_job_failed,
+        )
 
     def choose_dataset(self) -> None:
         """Model > Choose data set: digits, an image folder or a .npz; an undoable project edit."""
@@ -313,28 +460,30 @@ class MainWindow(QMainWindow):
         from studio.core.project import SetProjectFieldCommand
 
         choices = ["digits (built in)", "Image folder…", ".npz file…"]
-        choice, ok = QInputDialog.getItem(self, "Data set", f"Current: {self.project.dataset}\nUse:",
-                                          choices, 0, False)
+        choice, ok = QInputDialog.getItem(self, "Data set", f"Current: {self.project.dataset}\nUse:", choices, 0, False)
         if not ok:
             return
         if choice.startswith("digits"):
             value = "digits"
         elif choice.startswith("Image"):
-            value = QFileDialog.getExistingDirectory(self, "Image folder (one subfolder per class)",
-                                                     self._last_dir())
+            value = QFileDialog.getExistingDirectory(self, "Image folder (one subfolder per class)", self._last_dir())
         else:
             value, _ = QFileDialog.getOpenFileName(self, "Data set", self._last_dir(), "NumPy archive (*.npz)")
         if value and value != self.project.dataset:
-            self.session.undo_stack.push(SetProjectFieldCommand(self.project, "dataset", value,
-                                                                f"Use data set {Path(value).name}"))
+            self.session.undo_stack.push(
+                SetProjectFieldCommand(self.project, "dataset", value, f"Use data set {Path(value).name}")
+            )
             self.statusBar().showMessage(f"Data set: {value}", 4000)
 
     def _run_plugin_action(self, plugin_action: Any) -> None:
         from studio.core.plugins import ActionContext
 
         opened = self.session.opened
-        ctx = ActionContext(model=opened.model if opened else None, parent=self,
-                            report_error=lambda msg: QMessageBox.warning(self, plugin_action.title, msg))
+        ctx = ActionContext(
+            model=opened.model if opened else None,
+            parent=self,
+            report_error=lambda msg: QMessageBox.warning(self, plugin_action.title, msg),
+        )
         try:
             plugin_action.run(ctx)
         except StudioError as exc:
@@ -396,8 +545,9 @@ class MainWindow(QMainWindow):
         opened = self.session.opened
         if opened is None:
             return
-        path, chosen = QFileDialog.getSaveFileName(self, "Export profile", self._last_dir(),
-                                                   "CSV (*.csv);;JSON (*.json)")
+        path, chosen = QFileDialog.getSaveFileName(
+            self, "Export profile", self._last_dir(), "CSV (*.csv);;JSON (*.json)"
+        )
         if not path:
             return
         from studio.analysis.export import profile_to_csv, profile_to_json
@@ -448,17 +598,23 @@ class MainWindow(QMainWindow):
 
     def show_shortcuts(self) -> None:
         """Help > Keyboard shortcuts: generated from the same action list as the menus."""
-        rows = "".join(f"<tr><td>{a.text().replace('&', '')}</td><td><b>{a.shortcut().toString()}</b></td></tr>"
-                       for a in self.binder.all_actions() if not a.shortcut().isEmpty())
+        rows = "".join(
+            f"<tr><td>{a.text().replace('&', '')}</td><td><b>{a.shortcut().toString()}</b></td></tr>"
+            for a in self.binder.all_actions()
+            if not a.shortcut().isEmpty()
+        )
         QMessageBox.information(self, "Keyboard shortcuts", f"<table cellpadding=3>{rows}</table>")
 
     def show_about(self) -> None:
         """Help > About."""
         from studio import __version__
 
-        QMessageBox.about(self, "About TinyML Studio",
-                          f"<b>TinyML Studio {__version__}</b><p>Inspect, prune, quantize and deploy neural "
-                          "networks to microcontrollers.</p>")
+        QMessageBox.about(
+            self,
+            "About TinyML Studio",
+            f"<b>TinyML Studio {__version__}</b><p>Inspect, prune, quantize and deploy neural "
+            "networks to microcontrollers.</p>",
+        )
 
     # ------------------------------------------------------------------------------ screenshots, recovery
     def render_screenshot_when_ready(self, path: Path, wait_for_model: bool = True, timeout_s: float = 180.0) -> None:
@@ -486,9 +642,11 @@ class MainWindow(QMainWindow):
         """After a crash, offer the autosaved projects that are newer than their saved files."""
         for item in self.services.recoverable_projects():
             answer = QMessageBox.question(
-                self, "Recover project",
+                self,
+                "Recover project",
                 f"TinyML Studio closed before this project was saved:\n{item.label}\n\nRecover it?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard)
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 self.services.discard_recoverable(item)
                 continue
@@ -504,14 +662,14 @@ class MainWindow(QMainWindow):
     def _open_project_model(self) -> None:
         ref = self.project.model
         if ref is not None:
-            self.open_model_spec_text(ref.path, **dict(ref.options))
+            self.open_model_spec_text(ref.path, steps=list(self.project.steps), **dict(ref.options))
 
     # --------------------------------------------------------------------------------------- drag and drop
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt API
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
             event.acceptProposedAction()
 
-    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt API
+    def dropEvent(self, event: QDropEvent) -> None:
         for url in event.mimeData().urls():
             if url.isLocalFile():
                 self.open_target(url.toLocalFile())
@@ -537,14 +695,16 @@ class MainWindow(QMainWindow):
         if self.project_path is None or not self.project.dirty:
             return True
         answer = QMessageBox.question(
-            self, "Unsaved changes", f"Save the changes to {self.project_path.name} before closing?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel)
+            self,
+            "Unsaved changes",
+            f"Save the changes to {self.project_path.name} before closing?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        )
         if answer == QMessageBox.StandardButton.Save:
             return self.save_project()
         return answer == QMessageBox.StandardButton.Discard
 
-    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt API
+    def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_discard_changes():
             event.ignore()
             return

@@ -50,20 +50,27 @@ class PropertiesPanel(QWidget):
         self.tree.clear()
         if model is None:
             return
-        rows = [("name", model.display_name), ("format", model.format),
-                ("input", shape_text(model.input_shape)), ("nodes", str(len(model.graph.nodes)))]
+        rows = [
+            ("name", model.display_name),
+            ("format", model.format),
+            ("input", shape_text(model.input_shape)),
+            ("nodes", str(len(model.graph.nodes))),
+        ]
         if model.path is not None:
             rows.append(("file", str(model.path)))
         self._section("Model", rows)
         if profile is not None:
             t = profile.total
-            self._section("Totals", [
-                ("parameters", f"{human_count(t.params)} ({t.params:,})"),
-                ("MACs", f"{human_count(t.macs)} ({t.macs:,})"),
-                ("weights", human_bytes(t.weight_bytes)),
-                ("peak activations", human_bytes(t.peak_activation_bytes)),
-                ("latency", "–" if t.latency_ms is None else f"{t.latency_ms:.3f} ms"),
-            ])
+            self._section(
+                "Totals",
+                [
+                    ("parameters", f"{human_count(t.params)} ({t.params:,})"),
+                    ("MACs", f"{human_count(t.macs)} ({t.macs:,})"),
+                    ("weights", human_bytes(t.weight_bytes)),
+                    ("peak activations", human_bytes(t.peak_activation_bytes)),
+                    ("latency", "–" if t.latency_ms is None else f"{t.latency_ms:.3f} ms"),
+                ],
+            )
         if extra:
             self._section("Results", list(extra.items()))
 
@@ -71,16 +78,20 @@ class PropertiesPanel(QWidget):
         """Details of one node; ``layer`` is its profile row when there is one."""
         self.tree.clear()
         node = graph.node(node_name)
-        self._section("Node", [("name", node.name), ("op", node.op)]
-                      + ([("module", node.module)] if node.module else []))
+        self._section(
+            "Node", [("name", node.name), ("op", node.op)] + ([("module", node.module)] if node.module else [])
+        )
         if layer is not None:
-            self._section("Cost", [
-                ("parameters", f"{human_count(layer.params)} ({layer.params:,})"),
-                ("MACs", f"{human_count(layer.macs)} ({layer.macs:,})"),
-                ("weights", human_bytes(layer.weight_bytes)),
-                ("activation", human_bytes(layer.activation_bytes)),
-                ("latency", "–" if layer.latency_ms is None else f"{layer.latency_ms:.4f} ms"),
-            ])
+            self._section(
+                "Cost",
+                [
+                    ("parameters", f"{human_count(layer.params)} ({layer.params:,})"),
+                    ("MACs", f"{human_count(layer.macs)} ({layer.macs:,})"),
+                    ("weights", human_bytes(layer.weight_bytes)),
+                    ("activation", human_bytes(layer.activation_bytes)),
+                    ("latency", "–" if layer.latency_ms is None else f"{layer.latency_ms:.4f} ms"),
+                ],
+            )
         self._section("Inputs", [(t, shape_text(graph.tensor(t).shape)) for t in node.inputs])
         self._section("Outputs", [(t, shape_text(graph.tensor(t).shape)) for t in node.outputs])
         self._section("Attributes", [(k, _attr_text(v)) for k, v in sorted(node.attrs.items())])

@@ -17,10 +17,12 @@ class WelcomePage(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        title = QLabel("<h1>TinyML Studio</h1>"
-                       "<p>Open a neural network to see its graph and what every layer costs.</p>"
-                       "<p style='color:gray'>ONNX · torch.export (.pt2) · TorchScript · state_dict + zoo"
-                       " architecture · Python file with an nn.Module. Or drop a file anywhere on this window.</p>")
+        title = QLabel(
+            "<h1>TinyML Studio</h1>"
+            "<p>Open a neural network to see its graph and what every layer costs.</p>"
+            "<p style='color:gray'>ONNX · torch.export (.pt2) · TorchScript · state_dict + zoo"
+            " architecture · Python file with an nn.Module. Or drop a file anywhere on this window.</p>"
+        )
         title.setWordWrap(True)
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         open_button = QPushButton("Open model…")

@@ -9,6 +9,7 @@ from studio.workflows.model_spec import ModelSpec
 if TYPE_CHECKING:
     from studio.core.jobs import JobContext
     from studio.formats.base import LoadedModel
+    from studio.workflows.model_handle import ModelHandle
 
 
 def evaluate_loaded(model: LoadedModel, data_spec: str, ctx: JobContext | None = None) -> dict[str, Any]:
@@ -37,10 +38,10 @@ def evaluate_loaded(model: LoadedModel, data_spec: str, ctx: JobContext | None =
     }
 
 
-def evaluate_job(ctx: JobContext, spec: ModelSpec, data_spec: str) -> dict[str, Any]:
-    """Process-runner job: reopen the model in the worker, then evaluate it."""
-    from studio.formats.registry import open_model
+def evaluate_job(ctx: JobContext, spec: ModelSpec | ModelHandle, data_spec: str) -> dict[str, Any]:
+    """Process-runner job: reopen the model (or re-trace a derived one) in the worker, then evaluate it."""
+    from studio.workflows.model_handle import as_handle
 
-    ctx.log(f"opening {spec.path}")
-    model = open_model(spec.path, **spec.options)
-    return evaluate_loaded(model, data_spec, ctx)
+    handle = as_handle(spec)
+    ctx.log(f"opening {handle.spec.path}{' (derived version)' if handle.is_derived else ''}")
+    return evaluate_loaded(handle.load(), data_spec, ctx)

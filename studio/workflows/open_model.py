@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,9 +42,23 @@ def open_and_profile(spec: ModelSpec, ctx: JobContext | None = None) -> OpenedMo
     return OpenedModel(spec, model, profile)
 
 
-def open_model_job(ctx: JobContext, spec: ModelSpec) -> OpenedModel:
-    """Job form of :func:`open_and_profile` (thread runner: the result holds live torch objects)."""
-    return open_and_profile(spec, ctx)
+def open_model_job(
+    ctx: JobContext, spec: ModelSpec, steps: Sequence[dict[str, Any]] = (), data: str | None = None
+) -> OpenedModel:
+    """Job form of :func:`open_and_profile` (thread runner: the result holds live torch objects).
+
+    With ``steps`` (a saved project's history) the steps are replayed on the opened model, and the result's
+    ``model.metadata["steps"]`` records them. Raises what the reader or a step raises.
+    """
+    opened = open_and_profile(spec, ctx)
+    if not steps:
+        return opened
+    from studio.analysis.profile import profile_graph
+    from studio.recipe.replay import replay_steps
+
+    model = replay_steps(opened.model, [dict(s) for s in steps], data=data, ctx=ctx)
+    model.metadata["steps"] = [dict(s) for s in steps]
+    return OpenedModel(spec, model, profile_graph(model.graph))
 
 
 def info_dict(opened: OpenedModel) -> dict[str, Any]:

@@ -7,11 +7,14 @@ undoable commands, so the same behaviour is testable without Qt and a future sec
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.core.commands import Command, UndoStack
 from studio.core.events import EventEmitter
 from studio.workflows.open_model import OpenedModel
+
+if TYPE_CHECKING:
+    from studio.formats.base import LoadedModel
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class ModelVersion:
     opened: OpenedModel
     evaluation: dict[str, Any] | None = None
     latency_ms: dict[str, float] = field(default_factory=dict)
+    steps: tuple[dict[str, Any], ...] = ()  # recipe steps from the opened file to this version
 
 
 class StudioSession:
@@ -49,9 +53,36 @@ class StudioSession:
         self._version = version
         self.changed.emit(what)
 
-    def open_model(self, opened: OpenedModel) -> None:
-        """Make ``opened`` current, as an undoable step (undo reopens the previous model instantly)."""
-        self.undo_stack.push(_SwitchVersionCommand(self, ModelVersion(opened), f"Open {opened.model.display_name}"))
+    def open_model(self, opened: OpenedModel, steps: tuple[dict[str, Any], ...] = ()) -> None:
+        """Make ``opened`` current, as an undoable step (undo reopens the previous model instantly).
+
+        ``steps`` are the recipe steps already applied to ``opened`` (a project reopened with its history).
+        """
+        version = ModelVersion(opened, steps=tuple(dict(s) for s in steps))
+        self.undo_stack.push(_SwitchVersionCommand(self, version, f"Open {opened.model.display_name}"))
+
+    def derive(self, model: LoadedModel, text: str, step: dict[str, Any] | None = None) -> None:
+        """Make a derived model (pruned, quantized, fine-tuned ...) current, as one undoable step.
+
+        ``step`` is the recipe step that produced it (see :mod:`studio.recipe`); it is appended to the
+        version's recorded steps so the project can save, and the CLI replay, what was done.
+        """
+        from studio.analysis.profile import profile_graph
+
+        if self._version is None:
+            raise ValueError("derive() needs an open model")
+        steps = self._version.steps + ((dict(step),) if step else ())
+        model.metadata["steps"] = [dict(s) for s in steps]
+        opened = OpenedModel(self._version.opened.spec, model, profile_graph(model.graph))
+        self.undo_stack.push(_SwitchVersionCommand(self, ModelVersion(opened, steps=steps), text))
+
+    def handle(self) -> Any:
+        """A :class:`~studio.workflows.model_handle.ModelHandle` of the current version, for a job."""
+        from studio.workflows.model_handle import handle_for
+
+        if self._version is None:
+            raise ValueError("no model is open")
+        return handle_for(self._version.opened, self._version.steps)
 
     def record_evaluation(self, result: dict[str, Any]) -> None:
         """Attach an accuracy result to the current version (a measurement, not an undoable edit)."""

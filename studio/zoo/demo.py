@@ -156,13 +156,9 @@ def train_demo_model(directory: Path, ctx: Any = None) -> DemoModel:
     }
     arch = {"arch": DEMO_ARCH, "kwargs": DEMO_KWARGS, "input_shape": list(DEMO_INPUT_SHAPE)}
     _write_atomically(directory / WEIGHTS_NAME, lambda p: torch.save(state, p))
-    _write_atomically(
-        directory / ARCH_NAME, lambda p: p.write_text(json.dumps(arch, indent=2), encoding="utf-8")
-    )
+    _write_atomically(directory / ARCH_NAME, lambda p: p.write_text(json.dumps(arch, indent=2), encoding="utf-8"))
     # The info file goes last: its hash is what marks the set complete.
-    _write_atomically(
-        directory / INFO_NAME, lambda p: p.write_text(json.dumps(info, indent=2), encoding="utf-8")
-    )
+    _write_atomically(directory / INFO_NAME, lambda p: p.write_text(json.dumps(info, indent=2), encoding="utf-8"))
     return DemoModel(directory / WEIGHTS_NAME, DEMO_ARCH, result.accuracy, DEMO_INPUT_SHAPE)
 
 

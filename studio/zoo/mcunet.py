@@ -47,9 +47,7 @@ class MCUNet(nn.Module):
         return self.classifier(torch.flatten(x, 1))
 
 
-def build_mcunet(
-    num_classes: int = 10, in_channels: int = 3, width_mult: float = 1.0, resolution: int = 96
-) -> MCUNet:
+def build_mcunet(num_classes: int = 10, in_channels: int = 3, width_mult: float = 1.0, resolution: int = 96) -> MCUNet:
     """An MCUNet-style net for ``in_channels`` x ``resolution`` x ``resolution`` inputs (any size works)."""
     if width_mult <= 0 or resolution <= 0:
         raise ValueError(f"width_mult and resolution must be positive, got {width_mult} and {resolution}")

@@ -70,9 +70,7 @@ class Bottleneck(nn.Module):
         return self.relu(out + identity)
 
 
-def _stage(
-    block: type[BasicBlock | Bottleneck], inp: int, planes: int, blocks: int, stride: int
-) -> nn.Sequential:
+def _stage(block: type[BasicBlock | Bottleneck], inp: int, planes: int, blocks: int, stride: int) -> nn.Sequential:
     layers = [block(inp, planes, stride)]
     layers += [block(planes * block.expansion, planes) for _ in range(blocks - 1)]
     return nn.Sequential(*layers)

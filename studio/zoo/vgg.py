@@ -44,9 +44,7 @@ class VGG(nn.Module):
         return self.classifier(torch.flatten(self.avgpool(self.features(x)), 1))
 
 
-def build_vgg(
-    depth: str = "vgg16", num_classes: int = 10, in_channels: int = 3, batch_norm: bool = True
-) -> VGG:
+def build_vgg(depth: str = "vgg16", num_classes: int = 10, in_channels: int = 3, batch_norm: bool = True) -> VGG:
     """A VGG of configuration ``depth`` ("vgg11" or "vgg16"); raises ``ValueError`` for another name."""
     try:
         config = CONFIGS[depth]

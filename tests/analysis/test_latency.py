@@ -38,9 +38,7 @@ def test_torch_module_hooks_time_conv_layers() -> None:
     module = ResidualConcatNet().eval()
     graph = graph_from_module(module, small_input(), "res")
     ctx = RecordingContext()
-    result = measure_layer_latency(
-        LoadedModel(None, "torch", graph, (1, 3, 8, 8), module), repeats=3, ctx=ctx
-    )
+    result = measure_layer_latency(LoadedModel(None, "torch", graph, (1, 3, 8, 8), module), repeats=3, ctx=ctx)
     for name in _conv_names(graph):
         assert result[name] > 0
     assert {"relu", "relu_1", "relu_2"} <= set(result)  # a shared module's calls map to its nodes in order

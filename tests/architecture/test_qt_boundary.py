@@ -18,8 +18,11 @@ PLUGIN_QT_FILES = ("view.py", "panel.py")
 
 
 def _qt_free_modules() -> list[Path]:
-    files = [p for p in (ROOT / "studio").rglob("*.py")
-             if not any(str(p.relative_to(ROOT)).startswith(a) for a in QT_ALLOWED)]
+    files = [
+        p
+        for p in (ROOT / "studio").rglob("*.py")
+        if not any(str(p.relative_to(ROOT)).startswith(a) for a in QT_ALLOWED)
+    ]
     files += [p for p in (ROOT / "plugins").rglob("*.py") if p.name not in PLUGIN_QT_FILES]
     return sorted(files)
 

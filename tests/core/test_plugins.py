@@ -44,9 +44,7 @@ def _say_hello(ctx: ActionContext) -> None:
 def register_good(registry: PluginRegistry) -> None:
     registry.add_model_action(PluginAction("good.hello", "Say Hello", "Greets", None, _say_hello))
     registry.add_panel(PanelContribution("good.panel", "Good", factory=lambda parent=None: "widget"))
-    registry.add_zoo_entry(
-        ZooEntry("fake_net", build=lambda: None, input_shape=(1, 1, 4, 4), description="x")
-    )
+    registry.add_zoo_entry(ZooEntry("fake_net", build=lambda: None, input_shape=(1, 1, 4, 4), description="x"))
 
 
 def register_raises(registry: PluginRegistry) -> None:
@@ -85,9 +83,7 @@ def private_zoo(monkeypatch: pytest.MonkeyPatch) -> dict:
     return entries
 
 
-def test_good_plugin_loads_and_bad_ones_are_reported(
-    monkeypatch: pytest.MonkeyPatch, private_zoo: dict
-) -> None:
+def test_good_plugin_loads_and_bad_ones_are_reported(monkeypatch: pytest.MonkeyPatch, private_zoo: dict) -> None:
     _entry_points(
         monkeypatch,
         good="register_good",
@@ -122,9 +118,7 @@ def test_plugin_action_runs_with_a_context(monkeypatch: pytest.MonkeyPatch, priv
 
 
 def test_builtin_and_duplicate_ids_are_refused(monkeypatch: pytest.MonkeyPatch, private_zoo: dict) -> None:
-    _entry_points(
-        monkeypatch, a_first="register_good", b_again="register_good", c_steal="register_steals_builtin"
-    )
+    _entry_points(monkeypatch, a_first="register_good", b_again="register_good", c_steal="register_steals_builtin")
     registry = PluginRegistry()
     reports = {r.name: r for r in load_plugins(registry)}
     assert reports["a_first"].ok

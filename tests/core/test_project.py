@@ -142,9 +142,7 @@ def test_v0_file_is_migrated() -> None:
 def test_newer_format_is_refused_with_a_clear_message() -> None:
     with pytest.raises(ProjectError) as info:
         Project.from_dict({"kind": "tinyml-studio-project", "format_version": 3})
-    assert str(info.value) == (
-        f"made by a newer TinyML Studio (format 3); this one reads up to {FORMAT_VERSION}"
-    )
+    assert str(info.value) == (f"made by a newer TinyML Studio (format 3); this one reads up to {FORMAT_VERSION}")
 
 
 @pytest.mark.parametrize(

@@ -53,9 +53,7 @@ def test_save_without_path_uses_project_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("broken", ["json.dump", "os.replace"])
-def test_crash_mid_save_keeps_the_old_file(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str
-) -> None:
+def test_crash_mid_save_keeps_the_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, broken: str) -> None:
     target = tmp_path / "p.tmlproj"
     project = _project(tmp_path)
     save_project(project, target)

@@ -85,9 +85,7 @@ def test_worker_failures_become_one_line_reasons(manager: JobManager, fn, kwargs
 
 
 def test_memory_limit_turns_a_big_allocation_into_out_of_memory(manager: JobManager) -> None:
-    job = manager.submit(
-        JobSpec("hog", fns.allocate, {"megabytes": 2048}, runner="process", memory_limit_mb=512)
-    )
+    job = manager.submit(JobSpec("hog", fns.allocate, {"megabytes": 2048}, runner="process", memory_limit_mb=512))
     assert manager.wait(job, 15)
     assert job.state is JobState.FAILED
     assert job.error == "worker ran out of memory"

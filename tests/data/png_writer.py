@@ -10,9 +10,7 @@ import numpy as np
 
 
 def _chunk(kind: bytes, body: bytes) -> bytes:
-    return (
-        struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
-    )
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body) & 0xFFFFFFFF)
 
 
 def _paeth(a: int, b: int, c: int) -> int:
@@ -26,9 +24,7 @@ def _filter_row(kind: int, row: bytes, up: bytes, bpp: int) -> bytes:
     for i, value in enumerate(row):
         left = row[i - bpp] if i >= bpp else 0
         upper_left = up[i - bpp] if i >= bpp else 0
-        predictor = {0: 0, 1: left, 2: up[i], 3: (left + up[i]) >> 1, 4: _paeth(left, up[i], upper_left)}[
-            kind
-        ]
+        predictor = {0: 0, 1: left, 2: up[i], 3: (left + up[i]) >> 1, 4: _paeth(left, up[i], upper_left)}[kind]
         out[i] = (value - predictor) & 0xFF
     return bytes([kind]) + bytes(out)
 

@@ -116,9 +116,7 @@ def test_npz_errors_are_one_line_data_errors(tmp_path: Path) -> None:
     np.savez(tmp_path / "nolabels.npz", images=np.zeros((4, 8, 8)))
     with pytest.raises(DataError, match="must hold arrays 'x' and 'y'"):
         load_dataset(tmp_path / "nolabels.npz")
-    np.savez(
-        tmp_path / "pickled.npz", x=np.array([object()] * 2, dtype=object), y=np.zeros(2, dtype=np.int64)
-    )
+    np.savez(tmp_path / "pickled.npz", x=np.array([object()] * 2, dtype=object), y=np.zeros(2, dtype=np.int64))
     with pytest.raises(DataError, match="Python objects"):
         load_dataset(tmp_path / "pickled.npz")
     (tmp_path / "bad.npz").write_bytes(b"not a zip")

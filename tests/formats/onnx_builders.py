@@ -37,9 +37,7 @@ def constant_weights_model() -> onnx.ModelProto:
             value=helper.make_tensor("v", TensorProto.FLOAT, [1], [0.5]),
         ),
         helper.make_node("Constant", [], ["conv_b"], name="make_b", value=bias),
-        helper.make_node(
-            "Conv", ["x", "conv_w", "conv_b"], ["c"], name="conv", kernel_shape=[3, 3], pads=[0, 0, 0, 0]
-        ),
+        helper.make_node("Conv", ["x", "conv_w", "conv_b"], ["c"], name="conv", kernel_shape=[3, 3], pads=[0, 0, 0, 0]),
         helper.make_node("Relu", ["c"], ["r"], name="relu"),
         helper.make_node("Flatten", ["r"], ["f"], name="flatten", axis=1),
         helper.make_node("Transpose", ["mm_w_t"], ["mm_w"], name="transpose_w", perm=[1, 0]),
@@ -77,9 +75,7 @@ def conv_bn_model() -> onnx.ModelProto:
             strides=[2, 2],
             pads=[1, 1, 1, 1],
         ),
-        helper.make_node(
-            "BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["n"], name="bn", epsilon=1e-3
-        ),
+        helper.make_node("BatchNormalization", ["c", "gamma", "beta", "mean", "var"], ["n"], name="bn", epsilon=1e-3),
         helper.make_node("Relu", ["n"], ["y"], name="relu"),
     ]
     graph = helper.make_graph(

@@ -48,9 +48,7 @@ def test_a_chain_of_100_nodes_is_one_straight_vertical_line() -> None:
         assert {round(x, 6) for x, _y in points} == xs
 
 
-@pytest.mark.parametrize(
-    "graph", [residual_graph(4), residual_graph(8), dense_graph(300)], ids=lambda g: g.name
-)
+@pytest.mark.parametrize("graph", [residual_graph(4), residual_graph(8), dense_graph(300)], ids=lambda g: g.name)
 def test_edges_point_down_and_nodes_do_not_overlap(graph: Graph) -> None:
     layout = layout_graph(graph)
     assert set(layout.nodes) == {n.name for n in graph.nodes}

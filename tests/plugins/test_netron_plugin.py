@@ -61,9 +61,7 @@ def test_action_opens_a_dialog_serving_the_opened_model(qtbot, tiny_onnx_path: P
     errors: list[str] = []
     registry = PluginRegistry()
     register(registry)
-    dialog = registry.action(ACTION_ID).run(
-        ActionContext(model=model, parent=None, report_error=errors.append)
-    )
+    dialog = registry.action(ACTION_ID).run(ActionContext(model=model, parent=None, report_error=errors.append))
     qtbot.addWidget(dialog)
     assert errors == []
     assert dialog.isVisible()

@@ -18,9 +18,7 @@ from studio.runtime.executor import OnnxExecutor, make_executor
 
 def _net() -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(
-        nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)
-    ).eval()
+    return nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 6 * 6, 3)).eval()
 
 
 def _batch(n: int = 5) -> np.ndarray:
@@ -50,9 +48,7 @@ def test_torch_and_onnx_agree_and_fixed_batch_is_split() -> None:
 def test_exported_module_with_batch_guard_runs_sample_by_sample() -> None:
     module = _net()
     program = torch.export.export(module, (torch.zeros(1, 3, 6, 6),), strict=False)
-    model = LoadedModel(
-        None, "pt2", graph_from_exported_program(program, "n"), (1, 3, 6, 6), program.module()
-    )
+    model = LoadedModel(None, "pt2", graph_from_exported_program(program, "n"), (1, 3, 6, 6), program.module())
     out = make_executor(model)(_batch())
     np.testing.assert_allclose(out, module(torch.from_numpy(_batch())).detach().numpy(), atol=1e-6)
 

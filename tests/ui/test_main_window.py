@@ -35,14 +35,14 @@ def test_selection_is_synced_both_ways(qtbot: Any, window: Any, tiny_onnx_path: 
     open_and_wait(qtbot, window, str(tiny_onnx_path))
     window.graph_view.nodeSelected.emit("fc")  # as a click on the node does
     assert window.layer_table.selected_layer() == "fc"
-    props = [window.properties.tree.topLevelItem(i).text(0)
-             for i in range(window.properties.tree.topLevelItemCount())]
+    props = [window.properties.tree.topLevelItem(i).text(0) for i in range(window.properties.tree.topLevelItemCount())]
     assert "Node" in props and "Parameters" in props
     with qtbot.assertNotEmitted(window.layer_table.layerSelected):
         window.layer_table.select_layer("conv")
     row = window.layer_table.model.row_of("conv")
-    window.layer_table.view.selectRow(window.layer_table.proxy.mapFromSource(
-        window.layer_table.model.index(row, 0)).row())
+    window.layer_table.view.selectRow(
+        window.layer_table.proxy.mapFromSource(window.layer_table.model.index(row, 0)).row()
+    )
     assert window.layer_table.selected_layer() == "conv"
 
 
@@ -81,8 +81,7 @@ def test_evaluate_and_latency_jobs_on_demo(qtbot: Any, window: Any) -> None:
     window.binder.actions["model.measure_latency"].trigger()
     qtbot.waitUntil(lambda: bool(window.session.version.latency_ms), timeout=OPEN_TIMEOUT_MS)
     assert window.session.opened.profile.total.latency_ms > 0
-    latency_col = [c.title for c in __import__("studio.ui.layers.model", fromlist=["COLUMNS"]).COLUMNS].index(
-        "Latency")
+    latency_col = [c.title for c in __import__("studio.ui.layers.model", fromlist=["COLUMNS"]).COLUMNS].index("Latency")
     texts = [window.layer_table.model.index(r, latency_col).data() for r in range(window.layer_table.model.rowCount())]
     assert any(t.endswith("ms") for t in texts)
 
@@ -113,8 +112,9 @@ def test_drop_a_file_opens_it(qtbot: Any, window: Any, tiny_onnx_path: Path) -> 
 
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(tiny_onnx_path))])
-    event = QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                       Qt.KeyboardModifier.NoModifier)
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     with qtbot.waitSignal(window.modelShown, timeout=OPEN_TIMEOUT_MS):
         window.dropEvent(event)
     assert window.session.opened.model.path == tiny_onnx_path

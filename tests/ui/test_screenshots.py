@@ -19,8 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _gui(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TINYML_STUDIO_CONFIG_DIR=str(tmp_path / "cfg"))
-    return subprocess.run([sys.executable, "-m", "studio", "gui", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=240)
+    return subprocess.run(
+        [sys.executable, "-m", "studio", "gui", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=240
+    )
 
 
 def _image_stats(path: Path) -> tuple[int, int, int]:
@@ -48,7 +49,7 @@ def test_welcome_screen(tmp_path: Path) -> None:
     png = tmp_path / "welcome.png"
     proc = _gui("--screenshot", str(png), tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    width, height, colors = _image_stats(png)
+    width, _height, colors = _image_stats(png)
     assert width >= 1000 and colors > 5
 
 

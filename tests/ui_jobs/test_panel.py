@@ -62,9 +62,7 @@ def test_cancel_button_cancels(qtbot: Any, manager: JobManager) -> None:
 def test_failed_job_shows_error_and_details(qtbot: Any, manager: JobManager) -> None:
     panel = _panel(qtbot, manager)
     job = manager.submit(JobSpec("Quantize", fail))
-    qtbot.waitUntil(
-        lambda: job.id in panel.rows and panel.row(job.id).state_label.text() == "failed", timeout=3000
-    )
+    qtbot.waitUntil(lambda: job.id in panel.rows and panel.row(job.id).state_label.text() == "failed", timeout=3000)
     row = panel.row(job.id)
     assert row.error_label.isVisible()
     assert row.error_label.text() == "ValueError: shapes (3, 4) and (5,) do not match"

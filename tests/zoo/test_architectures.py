@@ -75,9 +75,7 @@ def test_num_classes_changes_only_the_classifier() -> None:
 
 def test_parameter_names_match_torchvision_layouts() -> None:
     resnet = build_on_meta("resnet50").state_dict()
-    assert {"conv1.weight", "layer1.0.downsample.0.weight", "layer4.2.bn3.running_var", "fc.bias"} <= set(
-        resnet
-    )
+    assert {"conv1.weight", "layer1.0.downsample.0.weight", "layer4.2.bn3.running_var", "fc.bias"} <= set(resnet)
     mobile = build_on_meta("mobilenetv2").state_dict()
     assert {
         "features.0.0.weight",

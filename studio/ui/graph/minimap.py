@@ -26,9 +26,7 @@ class MinimapWidget(QWidget):
 
     navigateRequested = Signal(QPointF)
 
-    def __init__(
-        self, style: SceneStyle, visible_rect: Callable[[], QRectF], parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, style: SceneStyle, visible_rect: Callable[[], QRectF], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._style = style
         self._visible_rect = visible_rect
@@ -93,9 +91,7 @@ class MinimapWidget(QWidget):
     def _origin(self) -> QPointF:
         """Widget position of the scene's top-left corner: the picture is centred in the widget."""
         s = self._scale()
-        return QPointF(
-            (self.width() - self._scene.width() * s) / 2, (self.height() - self._scene.height() * s) / 2
-        )
+        return QPointF((self.width() - self._scene.width() * s) / 2, (self.height() - self._scene.height() * s) / 2)
 
     def _to_widget(self, rect: QRectF) -> QRectF:
         s, o = self._scale(), self._origin()
@@ -116,9 +112,7 @@ class MinimapWidget(QWidget):
             return
         painter = QPainter(self)
         painter.drawPixmap(0, 0, self._pixmap)
-        visible = self._to_widget(self._visible_rect()).intersected(
-            QRectF(self.rect()).adjusted(1, 1, -1, -1)
-        )
+        visible = self._to_widget(self._visible_rect()).intersected(QRectF(self.rect()).adjusted(1, 1, -1, -1))
         fill = QColor(self._style.accent)
         fill.setAlpha(40)
         painter.setBrush(fill)

@@ -55,9 +55,7 @@ def residual_graph(blocks: int = 4, channels: int = 16, size: int = 32) -> Graph
     x = b.add("Conv", ["input"], (1, channels, size, size), "stem.conv", kernel_shape=[3, 3], strides=[1, 1])
     x = b.add("BatchNormalization", [x], (1, channels, size, size), "stem.bn")
     x = b.add("Relu", [x], (1, channels, size, size), "stem.relu")
-    x = b.add(
-        "MaxPool", [x], (1, channels, size // 2, size // 2), "stem.pool", kernel_shape=[2, 2], strides=[2, 2]
-    )
+    x = b.add("MaxPool", [x], (1, channels, size // 2, size // 2), "stem.pool", kernel_shape=[2, 2], strides=[2, 2])
     size //= 2
     for i in range(blocks):
         down = i % 2 == 1

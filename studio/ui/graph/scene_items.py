@@ -36,9 +36,7 @@ class LayerItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return QRectF()
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         pass
 
 
@@ -54,9 +52,7 @@ class NodeItem(QGraphicsItem):
         self._rect = QRectF(-box.width / 2, -box.height / 2, box.width, box.height)
         inner = box.width - 10
         self.title = QFontMetricsF(style.title_font).elidedText(box.title, Qt.TextElideMode.ElideRight, inner)
-        self.detail = QFontMetricsF(style.detail_font).elidedText(
-            box.detail, Qt.TextElideMode.ElideLeft, inner
-        )
+        self.detail = QFontMetricsF(style.detail_font).elidedText(box.detail, Qt.TextElideMode.ElideLeft, inner)
         self._title_rect = QRectF(-box.width / 2, -box.height / 2 + 2, box.width, box.height / 2)
         self._detail_rect = QRectF(-box.width / 2, 0, box.width, box.height / 2 - 3)
         self.setPos(box.x, box.y)
@@ -79,9 +75,7 @@ class NodeItem(QGraphicsItem):
         rect = self._rect.adjusted(-1, -1, 1, 1)
         return rect.united(self._badge_rect()) if self.mark else rect
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         style = self.style
         painter.setPen(style.node_border[self.kind])
         painter.setBrush(style.node_fill[self.kind])
@@ -93,9 +87,7 @@ class NodeItem(QGraphicsItem):
             painter.drawText(self._rect, Qt.AlignmentFlag.AlignCenter, self.title)
         else:
             painter.setFont(style.title_font)
-            painter.drawText(
-                self._title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.title
-            )
+            painter.drawText(self._title_rect, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, self.title)
             painter.setPen(style.muted)
             painter.setFont(style.detail_font)
             painter.drawText(
@@ -157,9 +149,7 @@ class EdgeItem(QGraphicsItem):
     def shape(self) -> QPainterPath:
         return self._path
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         style = self.style
         painter.setPen(style.edge_pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -170,9 +160,7 @@ class EdgeItem(QGraphicsItem):
         if self.label and _lod(painter, option) >= DETAIL_LOD:
             painter.setPen(style.edge_label)
             painter.setFont(style.edge_label_font)
-            painter.drawText(
-                self._label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.label
-            )
+            painter.drawText(self._label_rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.label)
 
 
 class OverviewTile(QGraphicsItem):
@@ -196,9 +184,7 @@ class OverviewTile(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._rect
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         style = self.style
         painter.setPen(style.overview_edge_pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -235,9 +221,7 @@ class OutlineItem(QGraphicsItem):
     def boundingRect(self) -> QRectF:
         return self._bounds
 
-    def paint(
-        self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None
-    ) -> None:
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         painter.setPen(self.style.selection_pen if self.selection else self.style.match_pen)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         exposed = option.exposedRect

@@ -127,9 +127,7 @@ class GraphView(QWidget):
         self.minimap.set_graph(None, None)
         self.search_bar.hide()
 
-    def _on_layout_done(
-        self, generation: int, result: tuple[GraphLayout, OverviewData] | None, error: str
-    ) -> None:
+    def _on_layout_done(self, generation: int, result: tuple[GraphLayout, OverviewData] | None, error: str) -> None:
         if generation != self._generation or self._graph is None:
             return  # superseded by a newer set_graph
         if result is None:
@@ -349,13 +347,9 @@ class GraphView(QWidget):
         w, h = self.width(), self.height()
         self.placeholder.setGeometry(0, 0, w, h)
         bar = self.search_bar.sizeHint()
-        self.search_bar.setGeometry(
-            max(0, w - bar.width() - OVERLAY_MARGIN), OVERLAY_MARGIN, bar.width(), bar.height()
-        )
+        self.search_bar.setGeometry(max(0, w - bar.width() - OVERLAY_MARGIN), OVERLAY_MARGIN, bar.width(), bar.height())
         mini = self.minimap.size()
-        self.minimap.move(
-            max(0, w - mini.width() - OVERLAY_MARGIN), max(0, h - mini.height() - OVERLAY_MARGIN)
-        )
+        self.minimap.move(max(0, w - mini.width() - OVERLAY_MARGIN), max(0, h - mini.height() - OVERLAY_MARGIN))
         self.search_bar.raise_()
         self.minimap.raise_()
 

@@ -100,9 +100,7 @@ class QtJobBridge(QObject):
         for job_id, line in logs:
             emit_signal(self, "jobLog", job_id, line)
         for job_id, count in dropped.items():
-            emit_signal(
-                self, "jobLog", job_id, f"… {count} more log lines not shown here (see the job's log)"
-            )
+            emit_signal(self, "jobLog", job_id, f"… {count} more log lines not shown here (see the job's log)")
         for job_id in changed:
             if job_id in self._known and job_id not in removed:
                 emit_signal(self, "jobChanged", job_id)

@@ -20,9 +20,7 @@ class JobPanel(QWidget):
     Pass the window's ``bridge`` to share it; otherwise the panel makes its own.
     """
 
-    def __init__(
-        self, manager: JobManager, bridge: QtJobBridge | None = None, parent: QWidget | None = None
-    ) -> None:
+    def __init__(self, manager: JobManager, bridge: QtJobBridge | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.manager = manager
         self.bridge = bridge if bridge is not None else QtJobBridge(manager, self)
@@ -164,9 +162,7 @@ def _demo(argv: list[str] | None = None) -> int:
         )
     )
     manager.submit(JobSpec("Measure latency (thread)", demo_jobs.count_steps, {"steps": 8, "step_s": 0.05}))
-    manager.submit(
-        JobSpec("Crashing worker (segfault)", demo_jobs.crash_worker, {"after_steps": 3}, runner="process")
-    )
+    manager.submit(JobSpec("Crashing worker (segfault)", demo_jobs.crash_worker, {"after_steps": 3}, runner="process"))
     manager.submit(JobSpec("Load data set", demo_jobs.fail_with_bad_data))
     panel.show()
     if args.screenshot:

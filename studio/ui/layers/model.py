@@ -28,15 +28,20 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("Layer", lambda l: l.name, str, tip="node name (torch module path when the model came from torch)"),
-    Column("Op", lambda l: l.op, str),
-    Column("Output", lambda l: l.output_shape, shape_text, tip="output tensor shape, batch first"),
-    Column("Params", lambda l: l.params, human_count, True, "weights, biases and norm statistics"),
-    Column("MACs", lambda l: l.macs, human_count, True, "multiply-accumulates for one input"),
-    Column("Weights", lambda l: l.weight_bytes, human_bytes, True, "bytes of constants as stored"),
-    Column("Activation", lambda l: l.activation_bytes, human_bytes, True, "bytes of the output tensor"),
-    Column("Latency", lambda l: l.latency_ms, lambda v: "–" if v is None else f"{v:.3f} ms", True,
-           "measured on this CPU (Model > Measure latency)"),
+    Column("Layer", lambda layer: layer.name, str, tip="node name (torch module path when the model came from torch)"),
+    Column("Op", lambda layer: layer.op, str),
+    Column("Output", lambda layer: layer.output_shape, shape_text, tip="output tensor shape, batch first"),
+    Column("Params", lambda layer: layer.params, human_count, True, "weights, biases and norm statistics"),
+    Column("MACs", lambda layer: layer.macs, human_count, True, "multiply-accumulates for one input"),
+    Column("Weights", lambda layer: layer.weight_bytes, human_bytes, True, "bytes of constants as stored"),
+    Column("Activation", lambda layer: layer.activation_bytes, human_bytes, True, "bytes of the output tensor"),
+    Column(
+        "Latency",
+        lambda layer: layer.latency_ms,
+        lambda v: "–" if v is None else f"{v:.3f} ms",
+        True,
+        "measured on this CPU (Model > Measure latency)",
+    ),
 )
 COLUMN_INDEX = {c.title: i for i, c in enumerate(COLUMNS)}
 SHARE_COLUMNS = {COLUMN_INDEX["MACs"], COLUMN_INDEX["Params"], COLUMN_INDEX["Latency"]}
@@ -70,13 +75,13 @@ class LayerTableModel(QAbstractTableModel):
         """Row of the layer called ``name``, or ``None``."""
         return self._row_of.get(name)
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
         return 0 if parent.isValid() else len(self._layers)
 
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008, N802 - Qt API
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt API
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(COLUMNS):
             return None
         if role == Qt.ItemDataRole.DisplayRole:

@@ -24,8 +24,9 @@ from studio.ui.theme import current_colors
 class ShareBarDelegate(QStyledItemDelegate):
     """Draws a bar behind a number showing its share of the column total: the costly layers jump out."""
 
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
-              index: QModelIndex | QPersistentModelIndex) -> None:
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
         share = float(index.data(SHARE_ROLE) or 0.0)
         if share > 0:
             rect: QRect = option.rect.adjusted(2, 3, -2, -3)  # type: ignore[attr-defined]
@@ -52,7 +53,7 @@ class LayerFilterProxy(QSortFilterProxyModel):
         self._needle = text.strip().lower()
         self.invalidateFilter()
 
-    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:  # noqa: N802
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
         if not self._needle:
             return True
         model = self.sourceModel()

@@ -1,0 +1,88 @@
+"""The stage sidebar: stages are built on first use, get a working context, and share the selection."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+pytestmark = pytest.mark.gui
+
+
+@pytest.fixture
+def stage_window(qtbot: Any, services: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    from PySide6.QtWidgets import QLabel
+
+    import studio.ui.stages as stages
+    from studio.ui.main_window import MainWindow
+
+    built: list[Any] = []
+
+    def factory(ctx: Any) -> Any:
+        label = QLabel("probe stage")
+        label.heard = []  # type: ignore[attr-defined]
+        ctx.layerSelected.connect(label.heard.append)  # type: ignore[attr-defined]
+        built.append((ctx, label))
+        return label
+
+    monkeypatch.setattr(stages, "BUILTIN_STAGES", (stages.StageSpec("probe", "Probe", factory, "a test stage"),))
+    win = MainWindow(services)
+    win.built = built  # type: ignore[attr-defined]
+    qtbot.addWidget(win)
+    win.show()
+    yield win
+    win.close()
+
+
+def test_sidebar_lists_stages_and_builds_them_lazily(stage_window: Any) -> None:
+    assert stage_window.stage_list.isVisibleTo(stage_window)
+    assert [stage_window.stage_list.item(i).text() for i in range(stage_window.stage_list.count())] == [
+        "Model",
+        "Probe",
+    ]
+    assert stage_window.built == []
+    stage_window.binder.actions["view.stage.probe"].trigger()
+    assert len(stage_window.built) == 1
+    assert stage_window.stage_stack.currentWidget() is stage_window.built[0][1]
+    stage_window.show_stage("model")
+    stage_window.show_stage("probe")
+    assert len(stage_window.built) == 1  # built once
+
+
+def test_stage_context_sees_the_session_and_selection(stage_window: Any, qtbot: Any, tiny_onnx_path: Any) -> None:
+    stage_window.show_stage("probe")
+    ctx, label = stage_window.built[0]
+    with qtbot.waitSignal(stage_window.modelShown, timeout=60_000):
+        stage_window.open_target(str(tiny_onnx_path))
+    assert ctx.session.opened is not None
+    assert ctx.data_spec() == (stage_window.project.dataset or services_default(stage_window))
+    stage_window.layer_table.select_layer("conv")
+    stage_window._on_layer_selected_in_table("conv")
+    assert label.heard == ["conv"]
+    ctx.select_layer("fc")  # a stage selects: the table follows, and the stage hears its own choice once
+    assert stage_window.layer_table.selected_layer() == "fc"
+    assert label.heard == ["conv", "fc"]
+
+
+def services_default(window: Any) -> str:
+    return window.services.preferences.default_dataset
+
+
+def test_a_broken_stage_reports_and_returns_to_model(qtbot: Any, services: Any, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    import studio.ui.stages as stages
+    from studio.ui.main_window import MainWindow
+
+    def broken(_ctx: Any) -> Any:
+        raise RuntimeError("boom")
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda _p, _t, text, *a, **k: shown.append(text))
+    monkeypatch.setattr(stages, "BUILTIN_STAGES", (stages.StageSpec("bad", "Bad", broken),))
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show_stage_at(1)
+    assert shown and "boom" in shown[0]
+    assert win.stage_list.currentRow() == 0
+    win.close()
