@@ -7,6 +7,8 @@ enough for the smallest microcontroller boards.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from torch import nn
 
 
@@ -17,17 +19,20 @@ def build_digits_cnn(num_classes: int = 10, in_channels: int = 1, width: int = 1
     of accepting only 8x8 images (the data adapter resizes others).
     """
     wide = 2 * width
+    # Named layers: the layer table, the sensitivity curves and recipes show "conv2", not "3".
     return nn.Sequential(
-        nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=False),
-        nn.BatchNorm2d(width),
-        nn.ReLU(inplace=True),
-        nn.Conv2d(width, wide, kernel_size=3, padding=1, bias=False),
-        nn.BatchNorm2d(wide),
-        nn.ReLU(inplace=True),
-        nn.MaxPool2d(2),
-        nn.Conv2d(wide, wide, kernel_size=3, padding=1, bias=False),
-        nn.BatchNorm2d(wide),
-        nn.ReLU(inplace=True),
-        nn.Flatten(),
-        nn.Linear(wide * 4 * 4, num_classes),
+        OrderedDict(
+            conv1=nn.Conv2d(in_channels, width, kernel_size=3, padding=1, bias=False),
+            bn1=nn.BatchNorm2d(width),
+            relu1=nn.ReLU(inplace=True),
+            conv2=nn.Conv2d(width, wide, kernel_size=3, padding=1, bias=False),
+            bn2=nn.BatchNorm2d(wide),
+            relu2=nn.ReLU(inplace=True),
+            pool=nn.MaxPool2d(2),
+            conv3=nn.Conv2d(wide, wide, kernel_size=3, padding=1, bias=False),
+            bn3=nn.BatchNorm2d(wide),
+            relu3=nn.ReLU(inplace=True),
+            flatten=nn.Flatten(),
+            fc=nn.Linear(wide * 4 * 4, num_classes),
+        )
     )
