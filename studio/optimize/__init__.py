@@ -1,0 +1,1 @@
+"""Model optimisation methods (pruning, quantization, architecture search, distillation), Qt-free."""
