@@ -78,10 +78,10 @@ class _GraphBuilder:
 
 def subnet_graph(space: SearchSpace, arch: SubnetArch, in_channels: int, num_classes: int) -> Graph:
     """The deployed-form IR graph of ``arch`` (one sample, int8 activations), node names as in
-    :class:`~studio.optimize.nas.subnet.SearchedNet` (``features.3.conv.1`` ...)."""
+    :class:`~studio.optimize.nas.subnet.SearchedNet` (``features.3.conv.1.0`` ...)."""
     g = _GraphBuilder(arch.key())
     x = g.tensor("input", (in_channels, arch.resolution, arch.resolution))
-    h = g.conv("features.0", x, space.stem_out(arch.width), 3, space.stem_stride)
+    h = g.conv("features.0.0", x, space.stem_out(arch.width), 3, space.stem_stride)
     index = 1
     for s in range(len(space.stages)):
         out_c = space.stage_out(s, arch.width)
@@ -95,9 +95,9 @@ def subnet_graph(space: SearchSpace, arch: SubnetArch, in_channels: int, num_cla
             y = h
             conv_index = 0
             if expand != 1:
-                y = g.conv(f"{prefix}.conv.0", y, hidden, 1, 1)
+                y = g.conv(f"{prefix}.conv.0.0", y, hidden, 1, 1)
                 conv_index = 1
-            y = g.conv(f"{prefix}.conv.{conv_index}", y, hidden, arch.kernels[s][b], stride, groups=hidden)
+            y = g.conv(f"{prefix}.conv.{conv_index}.0", y, hidden, arch.kernels[s][b], stride, groups=hidden)
             y = g.conv(f"{prefix}.conv.{conv_index + 1}", y, out_c, 1, 1)
             if stride == 1 and in_c == out_c:
                 y = g.add(f"{prefix}.add", h, y)
