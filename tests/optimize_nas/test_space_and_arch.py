@@ -34,7 +34,7 @@ def test_space_file_round_trip_and_errors(tmp_path: Path, tiny_space) -> None:  
     assert space_from_dict(tiny_space.to_dict()) == tiny_space
     bad = tmp_path / "bad.toml"
     bad.write_text("resolutions = [16]\nkernels = [3]\n[[stages]]\nchannels = 8\ndepths = [1]\n")
-    with pytest.raises(SearchSpaceError, match="unknown key.*kernels"):
+    with pytest.raises(SearchSpaceError, match=r"unknown key.*kernels"):
         load_space(bad)
     with pytest.raises(SearchSpaceError, match="odd"):
         parse_space("kernel_sizes = [4]\n[[stages]]\nchannels = 8\ndepths = [1]\n")
