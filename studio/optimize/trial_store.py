@@ -248,3 +248,9 @@ def store_path_for(project: Any) -> Path:
         path = Path(path)
         return path.with_name(path.stem + ".trials.sqlite")
     return config_dir() / "trials" / f"{project.id}.trials.sqlite"
+
+
+def work_dir_for(store_path: str | Path) -> Path:
+    """The folder beside a trial database for its supernets, checkpoints, weights and latency tables."""
+    store_path = Path(store_path)
+    return store_path.with_name(store_path.name.removesuffix(".trials.sqlite").removesuffix(".sqlite") + ".nas")

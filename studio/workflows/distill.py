@@ -145,6 +145,11 @@ def distill_job(ctx: Any, request: DistillRequest, resume: bool = False) -> dict
                 "input_shape": shape,
                 "weights_path": str(out / f"kd-seed{best.seed}.pt"),
                 "student_params": int(sum(p.numel() for p in module.parameters())),
+                "in_channels": train.input_shape[0],
+                "num_classes": train.num_classes,
             }
             store.set_run_state(run_id, "succeeded", {k: v for k, v in result.items() if k not in ("module", "curves")})
+            from studio.workflows.nas import _loaded
+
+            result["loaded"] = _loaded(result["module"], shape, f"distilled {name}")
             return result

@@ -51,6 +51,8 @@ def nas_job(ctx: Any, request: NasRequest, resume: bool = False) -> dict[str, An
             ctx.log(f"loading {request.data} at {space.resolutions[-1]}x{space.resolutions[-1]}")
             train, val = prepare_data(request.data, space.resolutions[-1])
             supernet, path = ensure_supernet(ctx, request, space, train, store, run_id, resume)
+            # Known from now on, so the candidates of a paused or failed run can still be fine-tuned or distilled into.
+            store.set_run_state(run_id, "running", {"supernet": str(path), "space": space.to_dict()})
             trials = run_search(ctx, request, supernet, val, train, store, run_id)
             front = pareto_front(trials, lambda t: t.costs.macs)
             stored = {t["index"]: t for t in store.trials(run_id)}
@@ -65,15 +67,29 @@ def nas_job(ctx: Any, request: NasRequest, resume: bool = False) -> dict[str, An
             store.set_run_state(
                 run_id,
                 "succeeded",
-                {"trials": len(trials), "best_accuracy": best.accuracy, "best": best.arch.key(), "supernet": str(path)},
+                {
+                    "trials": len(trials),
+                    "best_accuracy": best.accuracy,
+                    "best": best.arch.key(),
+                    "supernet": str(path),
+                    "space": space.to_dict(),
+                },
             )
             return result
+
+
+def _loaded(module: Any, input_shape: tuple[int, ...], name: str) -> Any:
+    """The module as a LoadedModel, traced here in the worker so the window only has to show it."""
+    from studio.workflows.model_handle import loaded_from_module
+
+    return loaded_from_module(module, input_shape, name=name)
 
 
 def finetune_job(ctx: Any, request: FinetuneRequest) -> dict[str, Any]:
     """Extract and fine-tune one candidate; see :func:`studio.optimize.nas.runner.finetune_subnet`.
 
-    The fine-tuning curve is stored as ``finetune/val_accuracy`` of the run (created here if not given).
+    The fine-tuning curve is stored as ``finetune/val_accuracy`` of the run (created here if not given);
+    with a store, the result also carries ``loaded`` (the traced LoadedModel the window makes current).
     """
     from studio.optimize.nas.runner import finetune_subnet
     from studio.optimize.trial_store import TrialStore
@@ -90,6 +106,7 @@ def finetune_job(ctx: Any, request: FinetuneRequest) -> dict[str, Any]:
             for step, acc in result["curve"]:
                 store.add_point(run_id, "finetune/val_accuracy", step, acc)
             summary = {k: result[k] for k in ("arch_key", "accuracy_supernet", "accuracy_finetuned", "weights_path")}
+            result["loaded"] = _loaded(result["module"], result["input_shape"], f"searched {result['arch_key']}")
             store.set_run_state(run_id, "succeeded", summary)
             result["run_id"] = run_id
             return result

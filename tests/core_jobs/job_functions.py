@@ -92,3 +92,11 @@ def count_with_checkpoints(ctx: JobContext, n: int, checkpoint: str, start: int 
         ctx.progress(done, n, f"step {done}")
         ctx.check_paused(start=done)
     return done + 1000 * start  # the result shows where the last run started
+
+
+def make_tensor(ctx: JobContext, n: int) -> Any:
+    """Return a torch tensor (and a module holding one): results that carry tensor storage."""
+    import torch
+
+    layer = torch.nn.Linear(n, 2)
+    return {"tensor": torch.arange(n, dtype=torch.float32), "module": layer}

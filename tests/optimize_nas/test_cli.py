@@ -26,9 +26,26 @@ def test_nas_prints_candidates_within_the_limits(small_digits_npz: Path, tmp_pat
     space.write_text(TINY_SPACE_TOML)
     out = tmp_path / "out"
     proc = run_cli(
-        "nas", "--data", str(small_digits_npz), "--space", str(space), "--max-sram", "1.5", "--max-macs", "0.3",
-        "--trials", "3", "--population", "3", "--supernet-epochs", "1,1,1,1", "--finetune-epochs", "1",
-        "--out", str(out), "--json",
+        "nas",
+        "--data",
+        str(small_digits_npz),
+        "--space",
+        str(space),
+        "--max-sram",
+        "1.5",
+        "--max-macs",
+        "0.3",
+        "--trials",
+        "3",
+        "--population",
+        "3",
+        "--supernet-epochs",
+        "1,1,1,1",
+        "--finetune-epochs",
+        "1",
+        "--out",
+        str(out),
+        "--json",
     )
     assert proc.returncode == 0, proc.stderr
     result = json.loads(proc.stdout)
@@ -42,8 +59,20 @@ def test_nas_prints_candidates_within_the_limits(small_digits_npz: Path, tmp_pat
     assert Path(result["best"]["model"]).exists() and (out / "trials.sqlite").exists()
 
     proc = run_cli(
-        "distill", "--teacher", "demo", "--student", result["candidates"][0]["arch_file"], "--data",
-        str(small_digits_npz), "--epochs", "1", "--seeds", "1", "--out", str(tmp_path / "d"), "--json",
+        "distill",
+        "--teacher",
+        "demo",
+        "--student",
+        result["candidates"][0]["arch_file"],
+        "--data",
+        str(small_digits_npz),
+        "--epochs",
+        "1",
+        "--seeds",
+        "1",
+        "--out",
+        str(tmp_path / "d"),
+        "--json",
     )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)

@@ -2,7 +2,7 @@
 
 Kept apart from the parent side so the child imports as little as possible: this module, the job context and
 the job function's own module. Messages are plain tuples on a one-way pipe:
-``("progress", done, total, message)``, ``("log", line)``, ``("result", value)``,
+``("progress", done, total, message)``, ``("log", line)``, ``("result", pickled value)``,
 ``("failed", error, detail)``, ``("cancelled",)`` and ``("paused", resume_kwargs)``.
 """
 
@@ -91,7 +91,9 @@ def _run_and_report(
         conn.send(("cancelled",))
         return
     try:
-        conn.send(("result", result))
+        # Plain pickle bytes, not Connection.send's multiprocessing pickler: torch registers reductions there
+        # that pass tensors as shared-memory handles, which die with this process before the parent reads them.
+        conn.send(("result", pickle.dumps(result)))
     except Exception as exc:  # an unpicklable result: say so instead of crashing the worker
         error, detail = describe_exception(exc)
         conn.send(("failed", f"the job's result cannot be sent back to the studio: {error}", detail))

@@ -25,18 +25,19 @@ class BoardSpec:
     sram_kb: int
     flash_kb: int
     cycles_per_mac: float
+    label: str = ""  # short column title ("Nano 33")
     cycles_per_element: float = 2.0  # element-wise ops (adds, pooling)
 
     @property
     def short_name(self) -> str:
-        return self.name.split(" (")[0]
+        return self.label or self.name.split(" (")[0]
 
 
 BOARDS: tuple[BoardSpec, ...] = (
-    BoardSpec("nano33ble", "Arduino Nano 33 BLE Sense (nRF52840)", "Cortex-M4F", 64, 256, 1024, 1.6),
-    BoardSpec("stm32f746", "STM32F746G-DISCO (STM32F746)", "Cortex-M7", 216, 320, 1024, 0.8),
-    BoardSpec("rp2040", "Raspberry Pi Pico (RP2040)", "Cortex-M0+", 133, 264, 2048, 6.0),
-    BoardSpec("stm32f411", "STM32F411 Black Pill (STM32F411)", "Cortex-M4F", 100, 128, 512, 1.6),
+    BoardSpec("nano33ble", "Arduino Nano 33 BLE Sense (nRF52840)", "Cortex-M4F", 64, 256, 1024, 1.6, "Nano 33 BLE"),
+    BoardSpec("stm32f746", "STM32F746G-DISCO (STM32F746)", "Cortex-M7", 216, 320, 1024, 0.8, "F746"),
+    BoardSpec("rp2040", "Raspberry Pi Pico (RP2040)", "Cortex-M0+", 133, 264, 2048, 6.0, "Pico"),
+    BoardSpec("stm32f411", "STM32F411 Black Pill (STM32F411)", "Cortex-M4F", 100, 128, 512, 1.6, "F411"),
 )
 
 

@@ -33,4 +33,8 @@ class StageSpec:
 
 
 #: The built-in stages after "Model" (which the window builds itself), in sidebar order.
-BUILTIN_STAGES: tuple[StageSpec, ...] = ()
+BUILTIN_STAGES: tuple[StageSpec, ...] = (
+    StageSpec(
+        "search", "Search", "studio.ui.nas.panel:SearchStage", "Architecture search under MCU limits, distillation"
+    ),
+)
