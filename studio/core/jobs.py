@@ -67,6 +67,8 @@ class JobSpec:
     and honours ``memory_limit_mb`` (address-space limit in the worker). ``cancel_grace_s`` overrides the
     manager's wait between asking a process job to stop and terminating it. ``pausable`` says the job saves
     checkpoints and honours ``ctx.check_paused`` (the job panel offers Pause/Resume only for those).
+    ``nice`` (process jobs, POSIX) lowers the worker's CPU priority by that much, so long training leaves the
+    window's thread the CPU it needs to stay responsive.
     """
 
     title: str
@@ -76,6 +78,7 @@ class JobSpec:
     memory_limit_mb: int | None = None
     cancel_grace_s: float | None = None
     pausable: bool = False
+    nice: int = 0
 
     def __post_init__(self) -> None:
         if self.runner not in ("thread", "process"):
@@ -448,6 +451,7 @@ class JobManager:
                     grace_s=grace,
                     memory_limit_mb=spec.memory_limit_mb,
                     pause_requested=job._pause_requested,
+                    nice=spec.nice,
                 )
             return run_in_thread(spec.fn, spec.kwargs, on_progress, on_log, job._cancel_requested, job._pause_requested)
         except Exception as exc:  # a bug in a runner or a listener: the job fails, the studio lives on

@@ -206,6 +206,10 @@ class TrialStore:
             out.append(d)
         return out
 
+    def trial_count(self, run_id: int) -> int:
+        """How many trials ``run_id`` has finished."""
+        return int(self._db.execute("SELECT COUNT(*) FROM trials WHERE run_id=?", (run_id,)).fetchone()[0])
+
     # ----------------------------------------------------------------------------------------- curves
     def add_point(self, run_id: int, series: str, step: int, value: float) -> None:
         """One point of a curve (``series`` like ``"kd/seed0/val_accuracy"``); committed at once."""

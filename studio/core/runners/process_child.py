@@ -31,6 +31,7 @@ def worker_main(
     memory_limit_mb: int | None,
     crash_report_path: str | None,
     pause_flag: CancelFlag | None = None,
+    nice: int = 0,
 ) -> None:
     """Entry point of the spawned worker (``multiprocessing`` ``target``).
 
@@ -41,6 +42,8 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     crash_report = _enable_crash_report(crash_report_path)
     _adopt_sys_path(parent_sys_path)
+    if nice and hasattr(os, "nice"):
+        os.nice(int(nice))  # background work: the window's process keeps the CPU it needs
     if memory_limit_mb is not None:
         _limit_address_space(memory_limit_mb)
     try:

@@ -42,6 +42,7 @@ def run_in_process(
     grace_s: float = 3.0,
     memory_limit_mb: int | None = None,
     pause_requested: threading.Event | None = None,
+    nice: int = 0,
 ) -> JobOutcome:
     """Run ``fn(ctx, **kwargs)`` in a fresh ``spawn`` process and wait for it, forwarding its reports.
 
@@ -64,7 +65,7 @@ def run_in_process(
     os.close(crash_fd)
     process = spawn.Process(
         target=worker_main,
-        args=(writer, cancel_flag, payload, list(sys.path), memory_limit_mb, crash_path, pause_flag),
+        args=(writer, cancel_flag, payload, list(sys.path), memory_limit_mb, crash_path, pause_flag, nice),
         name=f"studio-job-{getattr(fn, '__name__', 'fn')}",
         daemon=True,
     )

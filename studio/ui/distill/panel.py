@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.distill.curves_plot import DistillCurves
 from studio.ui.jobs.signal_emit import emit_signal
+from studio.ui.nas.nas_panel import BACKGROUND_NICE
 
 STUDENT_PRESETS = ("digits-cnn:width=4", "digits-cnn:width=8", "digits-cnn:width=2", "lenet")
 
@@ -183,7 +184,9 @@ class DistillPanel(QWidget):
             "distill", f"Distil into {request.student[:40]}", {"student": request.student}
         )
         request = replace(request, run_id=self.run_id)
-        spec = JobSpec("Distillation", distill_job, {"request": request}, runner="process", pausable=True)
+        spec = JobSpec(
+            "Distillation", distill_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
+        )
         job = self.ctx.submit(spec, self._on_done, self._on_failed)
         self.job_id = job.id
         self.result = None

@@ -25,6 +25,9 @@ from studio.ui.nas.constraint_form import ConstraintForm
 from studio.ui.nas.pareto_plot import ParetoPlot
 from studio.ui.nas.trial_table import TrialTable
 
+#: Training and search workers run at a lower CPU priority, so the window stays responsive on small machines.
+BACKGROUND_NICE = 10
+
 
 class NasPanel(QWidget):
     """Search under limits, watch the front grow, pick, fine-tune, use. ``trialsChanged(count)`` after every
@@ -121,7 +124,7 @@ class NasPanel(QWidget):
         runs = self.store.runs("nas")
         self.runs.clear()
         for run in reversed(runs):
-            count = len(self.store.trials(run.id))
+            count = self.store.trial_count(run.id)
             self.runs.addItem(f"#{run.id} · {run.state} · {count} trials · {run.title}", run.id)
         if select_latest and runs:
             self.show_run(runs[-1].id)
@@ -183,7 +186,9 @@ class NasPanel(QWidget):
             return None
         run_id = self.store.create_run("nas", f"Search on {request.data}", request.to_params())
         request = replace(request, run_id=run_id)
-        spec = JobSpec("Architecture search", nas_job, {"request": request}, runner="process", pausable=True)
+        spec = JobSpec(
+            "Architecture search", nas_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
+        )
         job = self.ctx.submit(spec, self._on_search_done, self._on_search_failed)
         self.job_id = job.id
         self._reload_runs()
@@ -276,7 +281,12 @@ class NasPanel(QWidget):
             store_path=str(self.store_path),
         )
         spec = JobSpec(
-            f"Fine-tune trial {trial_index + 1}", finetune_job, {"request": request}, runner="process", pausable=True
+            f"Fine-tune trial {trial_index + 1}",
+            finetune_job,
+            {"request": request},
+            runner="process",
+            pausable=True,
+            nice=BACKGROUND_NICE,
         )
         self.status.setText(f"Fine-tuning trial {trial_index + 1}…")
         return self.ctx.submit(spec, self._use_finetuned, self._on_finetune_failed)

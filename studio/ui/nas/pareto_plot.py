@@ -48,6 +48,7 @@ class ParetoPlot(QWidget):
         self.trials: list[dict[str, Any]] = []
         self.limits: dict[str, Any] = {}
         self.selected: int | None = None
+        self._axis_label = ""
         self.cost_box = QComboBox(self)
         for key, (label, _scale, _limit) in COSTS.items():
             self.cost_box.addItem(label, key)
@@ -112,7 +113,9 @@ class ParetoPlot(QWidget):
 
     def _redraw(self) -> None:
         label, scale, limit_key = COSTS[self.cost]
-        self.plot.setLabel("bottom", label)
+        if label != self._axis_label:  # relabelling re-lays out the axis: only when the cost changes
+            self.plot.setLabel("bottom", label)
+            self._axis_label = label
         front = set(self.front_indices())
         spots = []
         last_gen = max((t.get("generation") or 0 for t in self.trials), default=0)

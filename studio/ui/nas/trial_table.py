@@ -167,9 +167,18 @@ class TrialTable(QTableView):
         self.verticalHeader().hide()
         self.verticalHeader().setDefaultSectionSize(22)
         header = self.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        # Interactive, sized once when rows first arrive: ResizeToContents would measure every row on every update.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self._sized = False
+        self.trial_model.rowsInserted.connect(self._size_once)
+        self.trial_model.modelReset.connect(self._size_once)
         self.selectionModel().selectionChanged.connect(self._on_selection)
+
+    def _size_once(self, *_args: Any) -> None:
+        if not self._sized and self.trial_model.rowCount():
+            self.resizeColumnsToContents()
+            self._sized = True
 
     def _on_selection(self, *_args: Any) -> None:
         rows = self.selectionModel().selectedRows()
