@@ -46,7 +46,9 @@ class DistillCurves(pg.PlotWidget):
         for mode, (color, label) in _STYLE.items():
             upper = pg.PlotDataItem(pen=pg.mkPen(None))
             lower = pg.PlotDataItem(pen=pg.mkPen(None))
-            fill = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(pg.mkColor(color).lighter(150).name() + "55"))
+            shade = pg.mkColor(color)
+            shade.setAlpha(50)
+            fill = pg.FillBetweenItem(upper, lower, brush=pg.mkBrush(shade))
             self.addItem(fill)
             line = self.plot(
                 [],

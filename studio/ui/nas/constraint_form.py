@@ -132,6 +132,30 @@ class ConstraintForm(QWidget):
             max_latency_ms=self.latency.value(),
         )
 
+    def show_request(self, params: dict[str, Any]) -> None:
+        """Fill the form from a stored run's parameters (``NasRequest.to_params()``), to rerun it with changes."""
+        limits = params.get("constraints") or {}
+
+        def scaled(key: str, unit: float) -> float | None:
+            value = limits.get(key)
+            return None if value is None else float(value) / unit
+
+        self.board.setCurrentIndex(0)
+        self.sram.set(scaled("max_sram_bytes", 1024))
+        self.flash.set(scaled("max_flash_bytes", 1024))
+        self.macs.set(scaled("max_macs", 1e6))
+        self.params.set(scaled("max_params", 1e3))
+        self.latency.set(scaled("max_latency_ms", 1.0))
+        index = self.strategy.findData(params.get("strategy"))
+        if index >= 0:
+            self.strategy.setCurrentIndex(index)
+        for box, key in ((self.trials, "trials"), (self.population, "population"), (self.seed, "seed")):
+            if isinstance(params.get(key), int):
+                box.setValue(params[key])
+        epochs = (params.get("supernet") or {}).get("epochs")
+        if isinstance(epochs, list):
+            self.epochs.setText(",".join(str(e) for e in epochs))
+
     def supernet_epochs(self) -> tuple[int, ...]:
         """The four phase epochs; raises :class:`StudioError` for text that is not four whole numbers."""
         from studio.core.errors import StudioError

@@ -141,6 +141,8 @@ class NasPanel(QWidget):
         run = self.store.run(run_id)
         self.run_id = run_id
         self.limits = dict(run.params.get("constraints") or {})
+        if run.params.get("constraints") is not None:
+            self.form.show_request(run.params)
         self.trials = self.store.trials(run_id)
         self.table.trial_model.set_trials(self.trials, set())
         self.runs.setCurrentIndex(max(0, self.runs.findData(run_id)))
