@@ -89,3 +89,31 @@ def test_ray_train_trains_the_supernet_data_parallel(
     data = prepare_trial_data(train, val)
     accs = [evaluate_arch(net, a, data) for a in (largest_arch(tiny_space), sample_arch(tiny_space, random.Random(0)))]
     assert max(accs) > 0.2  # trained, not random (10 classes)
+
+
+def test_distillation_runs_as_ray_tasks_give_the_local_results(local_ray: None) -> None:
+    from studio.data.datasets import load_dataset
+    from studio.optimize.distill.compare import run_all, student_data, teacher_outputs
+    from studio.optimize.distill.config import DistillConfig
+    from studio.workflows.model_handle import as_handle
+    from studio.workflows.model_spec import resolve_model_spec
+
+    teacher = as_handle(resolve_model_spec("demo")).load()
+    train, val = load_dataset("digits").split(0.2, seed=0)
+    train = train.subset(120, seed=0)
+    logits, _ = teacher_outputs(teacher, train, False)
+    data = student_data((1, 1, 8, 8), train, val, logits, None)
+    payloads = [
+        {
+            "mode": mode,
+            "seed": 0,
+            "student": "digits-cnn:width=2",
+            "num_classes": 10,
+            "config": DistillConfig(epochs=2).to_dict(),
+            "data": data,
+        }
+        for mode in ("kd", "baseline")
+    ]
+    local = run_all(payloads)
+    remote = run_all(payloads, ray_address="local")
+    assert [(r.mode, r.curve) for r in local] == [(r.mode, r.curve) for r in remote]

@@ -80,6 +80,12 @@ def run_payload(payload: dict[str, Any], ctx: Any = None, on_epoch: Any = None) 
     return train_student(student, data, config, payload["seed"], ctx, on_epoch)
 
 
+def _run_remote(payload: dict[str, Any], data: StudentData) -> RunResult:
+    """The Ray task: ``data`` comes as its own argument, so Ray resolves its object reference (nested ones in a
+    dict are not resolved)."""
+    return run_payload({**payload, "data": data})
+
+
 def run_all(
     payloads: list[dict[str, Any]],
     ctx: Any = None,
@@ -108,9 +114,9 @@ def run_all(
     from studio.optimize.nas.ray_backend import connect
 
     ray = connect(ray_address)
-    task = ray.remote(num_cpus=1)(run_payload)
+    task = ray.remote(num_cpus=1)(_run_remote)
     shared = ray.put(payloads[0]["data"]) if payloads else None
-    refs = [task.remote({**p, "data": shared}) for p in payloads]
+    refs = [task.remote({k: v for k, v in p.items() if k != "data"}, shared) for p in payloads]
     by_ref = dict(zip(refs, range(len(refs)), strict=True))
     done_results: dict[int, RunResult] = {}
     pending = list(refs)
