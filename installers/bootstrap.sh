@@ -56,3 +56,7 @@ fi
 
 # The demo model is trained here (seconds on digits) unless it is already present and current.
 "$VENV/bin/python" -m studio.zoo.demo --quiet
+
+# Byte-compile the studio once here: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every launch would
+# otherwise recompile ~200 modules before the window can show. compileall skips files that are up to date.
+"$VENV/bin/python" -m compileall -q -j 0 studio plugins benchmarks >/dev/null

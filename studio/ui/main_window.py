@@ -63,15 +63,13 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
-        from studio.ui.graph.view import GraphView
         from studio.ui.jobs.bridge import QtJobBridge
         from studio.ui.jobs.panel import JobPanel
 
-        self.graph_view = GraphView(self)
+        self._graph_view: Any = None  # built when first needed: the welcome page shows without it
         self.welcome = WelcomePage(self)
         self.center = QStackedWidget(self)
         self.center.addWidget(self.welcome)
-        self.center.addWidget(self.graph_view)
 
         self.layer_table = LayerTable(self)
         self.properties = PropertiesPanel(self)
@@ -212,9 +210,9 @@ class MainWindow(QMainWindow):
             "edit.redo": self.session.undo_stack.redo,
             "edit.find": self.focus_find,
             "edit.preferences": self.edit_preferences,
-            "view.fit": self.graph_view.fit,
-            "view.zoom_in": self.graph_view.zoom_in,
-            "view.zoom_out": self.graph_view.zoom_out,
+            "view.fit": lambda: self.graph_view.fit(),
+            "view.zoom_in": lambda: self.graph_view.zoom_in(),
+            "view.zoom_out": lambda: self.graph_view.zoom_out(),
             "view.toggle_theme": self.toggle_theme,
             "view.command_palette": self.show_command_palette,
             "model.evaluate": self.evaluate,
@@ -247,13 +245,23 @@ class MainWindow(QMainWindow):
         self.session.changed.connect(self._on_session_changed)
         self.stage_context.layerSelected.connect(self._on_layer_selected_in_stage)
         self.session.undo_stack.changed.connect(lambda *_: self._refresh_actions())
-        self.graph_view.nodeSelected.connect(self._on_node_selected_in_graph)
         self.layer_table.layerSelected.connect(self._on_layer_selected_in_table)
         self.welcome.openModelRequested.connect(self.choose_model)
         self.welcome.openDemoRequested.connect(lambda: self.open_target("demo"))
         self.welcome.openPathRequested.connect(self.open_target)
-        if hasattr(self.graph_view, "layoutReady"):
-            self.graph_view.layoutReady.connect(self.modelShown)
+
+    @property
+    def graph_view(self) -> Any:
+        """The graph view, created on first use (its imports are the heaviest part of the window)."""
+        if self._graph_view is None:
+            from studio.ui.graph.view import GraphView
+
+            view = GraphView(self)
+            view.nodeSelected.connect(self._on_node_selected_in_graph)
+            view.layoutReady.connect(self.modelShown)
+            self.center.addWidget(view)
+            self._graph_view = view
+        return self._graph_view
 
     def _refresh_actions(self) -> None:
         stack = self.session.undo_stack
@@ -564,8 +572,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------ the rest
     def focus_find(self) -> None:
         """Edit > Find: the graph's search box."""
-        if hasattr(self.graph_view, "focus_search"):
-            self.graph_view.focus_search()
+        self.graph_view.focus_search()
 
     def toggle_theme(self) -> None:
         """View > Toggle theme, remembered in the preferences."""
@@ -575,8 +582,8 @@ class MainWindow(QMainWindow):
         apply_theme(app, new)  # type: ignore[arg-type]
         self.services.update_preferences(theme=new)
         self.binder.actions["view.toggle_theme"].setChecked(new == "dark")
-        if hasattr(self.graph_view, "refresh_theme"):
-            self.graph_view.refresh_theme()
+        if self._graph_view is not None:
+            self._graph_view.refresh_theme()
 
     def edit_preferences(self) -> None:
         """Edit > Preferences."""
@@ -623,6 +630,7 @@ class MainWindow(QMainWindow):
         Used by ``tinyml-studio gui --screenshot`` for the README and the screenshot tests.
         """
         done = {"saved": False}
+        self.resize(1440, 900)  # the documented size, whatever geometry the last session left
 
         def save() -> None:
             if done["saved"]:
