@@ -12,7 +12,6 @@ returns normally are its contributions merged. A plugin that fails to import or 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -178,6 +177,8 @@ def load_plugins(registry: PluginRegistry | None = None, group: str = PLUGIN_GRO
     registry = registry if registry is not None else default_registry()
     reports: list[PluginLoadReport] = []
     seen: set[tuple[str, str]] = set()
+    import importlib.metadata  # lazily: it pulls in the email package, ~40 ms before the window could show
+
     entry_points = sorted(importlib.metadata.entry_points(group=group), key=lambda ep: ep.name)
     for ep in entry_points:
         if (ep.name, ep.value) in seen:

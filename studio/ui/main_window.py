@@ -92,13 +92,14 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
         self.binder = ActionBinder(self, services.declared_actions(), self._handlers())
-        self._add_plugin_actions()
+        self._plugins_added = False
         self._add_stage_actions()
         self._add_dock_toggles()
         self._wire()
         self._refresh_welcome()
         self._refresh_actions()
         self._restore_geometry()
+        QTimer.singleShot(100, self.load_plugins)  # after the first paint: nobody reaches a menu sooner
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self._autosave)
@@ -126,26 +127,13 @@ class MainWindow(QMainWindow):
             on_failure=self._on_job_failed,
             parent=self,
         )
-        plugin_stages = [StageSpec(p.id, p.title, p.factory) for p in self.services.plugins.panels]
-        self.stages: list[StageSpec] = [
-            StageSpec("model", "Model", lambda _ctx: self.center, "The graph and what every layer costs"),
-            *BUILTIN_STAGES,
-            *plugin_stages,
-        ]
-        self.stage_widgets: dict[str, QWidget] = {"model": self.center}
+        self.stages: list[StageSpec] = []
+        self.stage_widgets: dict[str, QWidget] = {}
         self.stage_list = QListWidget(self)
         self.stage_list.setObjectName("stage-sidebar")
         self.stage_list.setFixedWidth(112)
         self.stage_list.setFrameShape(QListWidget.Shape.NoFrame)
-        for i, stage in enumerate(self.stages):
-            item = QListWidgetItem(stage.title)
-            shortcut = f"Ctrl+{i + 1}" if i < 9 else ""
-            item.setToolTip(f"{stage.tip} ({shortcut})" if shortcut else stage.tip)
-            item.setSizeHint(QSize(100, 44))
-            self.stage_list.addItem(item)
         self.stage_stack = QStackedWidget(self)
-        self.stage_stack.addWidget(self.center)
-        self.stage_list.setVisible(len(self.stages) > 1)
         self.stage_list.currentRowChanged.connect(self.show_stage_at)
         container = QWidget(self)
         layout = QHBoxLayout(container)
@@ -154,7 +142,26 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stage_list)
         layout.addWidget(self.stage_stack, 1)
         self.setCentralWidget(container)
+        self.add_stage(StageSpec("model", "Model", lambda _ctx: self.center, "The graph and what every layer costs"))
+        for stage in BUILTIN_STAGES:
+            self.add_stage(stage)
         self.stage_list.setCurrentRow(0)
+
+    def add_stage(self, stage: Any) -> None:
+        """Append a stage to the sidebar (with a Ctrl+N shortcut for the first nine); built when first shown."""
+        index = len(self.stages)
+        self.stages.append(stage)
+        item = QListWidgetItem(stage.title)
+        shortcut = f"Ctrl+{index + 1}" if index < 9 else ""
+        item.setToolTip(f"{stage.tip} ({shortcut})" if shortcut and stage.tip else stage.tip or shortcut)
+        item.setSizeHint(QSize(100, 44))
+        self.stage_list.addItem(item)
+        self.stage_list.setVisible(len(self.stages) > 1)  # one stage needs no sidebar
+        if stage.id == "model":
+            self.stage_widgets["model"] = self.center
+            self.stage_stack.addWidget(self.center)
+        if shortcut and hasattr(self, "binder"):
+            self._add_stage_action(index)
 
     def show_stage(self, stage_id: str) -> QWidget:
         """Switch the centre to stage ``stage_id`` (building it on first use); returns its widget."""
@@ -184,19 +191,33 @@ class MainWindow(QMainWindow):
             self.stage_list.setCurrentRow(index)
 
     def _add_stage_actions(self) -> None:
-        if len(self.stages) < 2:
+        self.binder.menus["View"].addSeparator()
+        for i in range(min(9, len(self.stages))):
+            self._add_stage_action(i)
+
+    def _add_stage_action(self, index: int) -> None:
+        stage = self.stages[index]
+        self.binder.add(
+            f"view.stage.{stage.id}",
+            f"{stage.title} Stage",
+            lambda: self.show_stage_at(index),
+            shortcut=f"Ctrl+{index + 1}",
+            menu="View",
+            tip=stage.tip or f"Show the {stage.title} stage",
+        )
+
+    def load_plugins(self) -> None:
+        """Load the plugins (once) and add their actions and stages; called just after the window shows."""
+        if self._plugins_added:
             return
-        view_menu = self.binder.menus["View"]
-        view_menu.addSeparator()
-        for i, stage in enumerate(self.stages[:9]):
-            self.binder.add(
-                f"view.stage.{stage.id}",
-                f"{stage.title} Stage",
-                lambda index=i: self.show_stage_at(index),
-                shortcut=f"Ctrl+{i + 1}",
-                menu="View",
-                tip=stage.tip or f"Show the {stage.title} stage",
-            )
+        self._plugins_added = True
+        self.services.load_plugins()
+        self._add_plugin_actions()
+        from studio.ui.stages import StageSpec
+
+        for panel in self.services.plugins.panels:
+            self.add_stage(StageSpec(panel.id, panel.title, panel.factory, getattr(panel, "tip", "")))
+        self._refresh_actions()
 
     def _handlers(self) -> dict[str, Any]:
         return {

@@ -86,3 +86,37 @@ def test_a_broken_stage_reports_and_returns_to_model(qtbot: Any, services: Any, 
     assert shown and "boom" in shown[0]
     assert win.stage_list.currentRow() == 0
     win.close()
+
+
+def test_plugins_load_after_show_and_add_their_actions_and_stages(qtbot: Any, services: Any, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from studio.core.plugins import PanelContribution
+    from studio.ui.main_window import MainWindow
+
+    def fake_load() -> list[Any]:
+        services.plugins_loaded = True
+        services.plugins.add_panel(PanelContribution("probe-plugin", "Plugged", lambda _ctx: QLabel("plugged")))
+        return []
+
+    monkeypatch.setattr(services, "load_plugins", fake_load)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    assert [s.id for s in win.stages] == ["model"] and not win.stage_list.isVisibleTo(win)
+    win.show()
+    qtbot.waitUntil(lambda: len(win.stages) == 2, timeout=5000)
+    assert win.stage_list.isVisibleTo(win)
+    win.binder.actions["view.stage.probe-plugin"].trigger()
+    assert win.stage_stack.currentWidget().text() == "plugged"
+    win.close()
+
+
+def test_real_plugins_add_open_in_netron(qtbot: Any, services: Any) -> None:
+    from studio.ui.main_window import MainWindow
+
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: "netron.open" in win.binder.actions, timeout=10_000)
+    assert services.plugins_loaded and all(r.ok for r in services.plugin_reports)
+    win.close()
