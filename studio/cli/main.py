@@ -15,6 +15,7 @@ from typing import Any
 
 from studio import __version__
 from studio.core.errors import StudioError
+from studio.core.units import human_bytes
 
 EXIT_USER_ERROR = 2
 
@@ -80,7 +81,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     t = prof.total
     print(
         f"total: {_human_count(t.params)} params, {_human_count(t.macs)} MACs, "
-        f"{t.weight_bytes / 1024:.1f} KiB weights, peak activations {t.peak_activation_bytes / 1024:.1f} KiB"
+        f"{human_bytes(t.weight_bytes)} weights, peak activations {human_bytes(t.peak_activation_bytes)}"
     )
     return 0
 
