@@ -1,13 +1,16 @@
 /* The framed serial protocol the host's validator speaks (studio/deploy/protocol.py is the other side).
  *
  * Frame: 'T' 'M' | type u8 | length u32 LE | payload | CRC-32 (IEEE, LE) over type, length and payload.
- * Host -> device: PING (0x01), INFER (0x02, payload = input tensor, int8), EXIT (0x03).
+ * Host -> device: PING (0x01), INFER (0x02, payload = input tensor, int8), EXIT (0x03),
+ * PROBE (0x04, payload = u32 layer count n, then the input tensor: run the first n ops only).
  * Device -> host: INFO (0x81), RESULT (0x82: u32 counter ticks, then the output tensor), BYE (0x83),
+ * LAYER (0x84: u32 ticks, then the output of op n-1; how the host finds the first differing layer),
  * ERROR (0xEE: u8 code). A frame with a bad CRC or length is answered with ERROR and otherwise ignored, so
  * a glitch on the line never leaves the device in a half state. */
 #include "studio_fw.h"
 
-enum { PING = 0x01, INFER = 0x02, EXIT = 0x03, INFO = 0x81, RESULT = 0x82, BYE = 0x83, ERROR = 0xEE };
+enum { PING = 0x01, INFER = 0x02, EXIT = 0x03, PROBE = 0x04, INFO = 0x81, RESULT = 0x82, BYE = 0x83, LAYER = 0x84,
+       ERROR = 0xEE };
 enum { ERR_CRC = 1, ERR_LENGTH = 2, ERR_TYPE = 3 };
 #define PROTOCOL_VERSION 1u
 
@@ -70,10 +73,12 @@ int main(void) {
         uint32_t crc = crc32_update(0, &type, 1);
         uint32_t len = read_u32(&crc);
         uint8_t *dst = scratch;
-        uint32_t room = sizeof scratch;
-        if (type == INFER && len == studio_model_input_bytes) {
+        uint32_t room = sizeof scratch, head = 0;
+        if ((type == INFER && len == studio_model_input_bytes) ||
+            (type == PROBE && len == 4 + studio_model_input_bytes)) {
+            head = type == PROBE ? 4 : 0; /* PROBE's layer count goes to scratch, the tensor to the input */
             dst = (uint8_t *)studio_model_input_buffer();
-            room = len;
+            room = studio_model_input_bytes;
         }
         if (len > (1u << 20)) { /* a corrupt length: resynchronise instead of draining it */
             send_error(ERR_LENGTH);
@@ -82,7 +87,10 @@ int main(void) {
         for (uint32_t i = 0; i < len; i++) {
             uint8_t b = (uint8_t)serial_read_byte();
             crc = crc32_update(crc, &b, 1);
-            if (i < room) dst[i] = b;
+            if (i < head)
+                scratch[i] = b;
+            else if (i - head < room)
+                dst[i - head] = b;
         }
         (void)read_u32(&crc);
         /* read_u32 folded the CRC bytes into crc: a correct frame leaves the CRC-32 residue. */
@@ -104,11 +112,25 @@ int main(void) {
                 continue;
             }
             uint32_t t0 = counter_read();
-            studio_model_run(studio_model_input_buffer(), studio_model_output_buffer());
+            studio_model_run_layers(studio_model_layer_count);
             uint32_t t1 = counter_read();
             uint8_t ticks[4];
             put_u32(ticks, t1 - t0);
             send_frame(RESULT, ticks, 4, (const uint8_t *)studio_model_output_buffer(), studio_model_output_bytes);
+        } else if (type == PROBE) {
+            uint32_t n = (uint32_t)scratch[0] | ((uint32_t)scratch[1] << 8) | ((uint32_t)scratch[2] << 16) |
+                         ((uint32_t)scratch[3] << 24);
+            if (head != 4 || n < 1 || n > studio_model_layer_count) {
+                send_error(ERR_LENGTH);
+                continue;
+            }
+            uint32_t t0 = counter_read();
+            studio_model_run_layers(n);
+            uint32_t t1 = counter_read();
+            uint8_t ticks[4];
+            put_u32(ticks, t1 - t0);
+            send_frame(LAYER, ticks, 4, (const uint8_t *)studio_model_arena() + studio_model_layer_offset[n - 1],
+                       studio_model_layer_bytes[n - 1]);
         } else if (type == EXIT) {
             send_frame(BYE, 0, 0, 0, 0);
             return 0;

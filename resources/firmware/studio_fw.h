@@ -19,7 +19,11 @@ extern const uint32_t studio_model_input_bytes;
 extern const uint32_t studio_model_output_bytes;
 extern const uint32_t studio_model_arena_bytes;
 extern const uint32_t studio_model_hash;
-void studio_model_run(const int8_t *input, int8_t *output);
+extern const uint32_t studio_model_layer_count;
+extern const uint32_t studio_model_layer_offset[]; /* arena offset of each op's output */
+extern const uint32_t studio_model_layer_bytes[];
+void studio_model_run_layers(uint32_t n); /* the first n ops, on the input buffer */
+int8_t *studio_model_arena(void);
 int8_t *studio_model_input_buffer(void);
 int8_t *studio_model_output_buffer(void);
 
