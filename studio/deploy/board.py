@@ -48,8 +48,9 @@ class Board:
 
     ``flash``/``sram`` are the memories the firmware may use (the fit check reads their lengths);
     ``cflags`` are passed to the compiler and linker as they are; ``serial_driver``/``uart_base`` choose the
-    firmware's UART code; ``counter`` what times an inference (``timer_base`` for a CMSDK timer); ``flashers`` in order of preference;
-    ``usb_ids`` the (VID, PID) pairs of the board's USB serial or debug interface; ``uf2_family`` and
+    firmware's UART code; ``counter`` what times an inference (``timer_base`` for a CMSDK timer);
+    ``flashers`` in order of preference; ``usb_ids`` the (VID, PID) pairs of the board's USB serial or debug
+    interface; ``uf2_family`` and
     ``uf2_board_id`` identify its UF2 bootloader (``INFO_UF2.TXT`` ``Board-ID``); ``toolchain`` the compiler
     prefix (a board whose compiler is missing says so before anything is built).
     """

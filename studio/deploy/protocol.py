@@ -10,6 +10,7 @@ pseudo-terminal and a USB board's port take the same code path.
 
 from __future__ import annotations
 
+import contextlib
 import struct
 import zlib
 from dataclasses import dataclass
@@ -145,10 +146,8 @@ class DeviceClient:
         """Tell the firmware to stop (QEMU then exits with the firmware's status). The reply is optional: an
         emulator may close the line before its last bytes are read."""
         self.port.write(encode_frame(EXIT))
-        try:
+        with contextlib.suppress(ProtocolError):
             self._receive()
-        except ProtocolError:
-            pass
 
 
 def open_serial(path: str, baud: int, timeout_s: float) -> Any:

@@ -8,6 +8,7 @@ exit status out as QEMU's.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import subprocess
 import threading
@@ -97,10 +98,8 @@ class QemuSession:
 
     def close(self, timeout_s: float = 5.0) -> int:
         """Close the port and wait for QEMU to exit (killing it after ``timeout_s``); returns its status."""
-        try:
+        with contextlib.suppress(Exception):  # the pty is gone once QEMU exits
             self.port.close()
-        except Exception:  # the pty is gone once QEMU exits
-            pass
         try:
             return self.process.wait(timeout_s)
         except subprocess.TimeoutExpired:

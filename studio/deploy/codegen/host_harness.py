@@ -24,8 +24,9 @@ int main(int argc, char **argv) {
     uint32_t layers = argc > 1 ? (uint32_t)atoi(argv[1]) : studio_model_layer_count;
     uint32_t nout = layers == studio_model_layer_count ? studio_model_output_bytes
                                                        : studio_model_layer_bytes[layers - 1];
-    const int8_t *out = layers == studio_model_layer_count ? studio_model_output_buffer()
-                                                           : studio_model_arena() + studio_model_layer_offset[layers - 1];
+    const int8_t *out = layers == studio_model_layer_count
+                            ? studio_model_output_buffer()
+                            : studio_model_arena() + studio_model_layer_offset[layers - 1];
     while (fread(studio_model_input_buffer(), 1, studio_model_input_bytes, stdin) == studio_model_input_bytes) {
         studio_model_run_layers(layers);
         fwrite(out, 1, nout, stdout);
