@@ -66,6 +66,10 @@ void studio_conv2d(const studio_conv_params *p, const int8_t *in, int8_t *out) {
     }
 }
 
+#if defined(STUDIO_USE_DSP)
+static inline uint32_t ror8(uint32_t v) { return (v >> 8) | (v << 24); }
+#endif
+
 /* Dot product of n int8 pairs, (x - zp) folded into the bias by the caller: sum x[i] * w[i]. */
 static inline int32_t dot8(const int8_t *x, const int8_t *w, int32_t n) {
     int32_t acc = 0, i = 0;
@@ -75,7 +79,7 @@ static inline int32_t dot8(const int8_t *x, const int8_t *w, int32_t n) {
         __builtin_memcpy(&xv, x + i, 4);
         __builtin_memcpy(&wv, w + i, 4);
         acc = __smlad(__sxtb16(xv), __sxtb16(wv), acc);                        /* bytes 0 and 2 */
-        acc = __smlad(__sxtb16(__ror(xv, 8)), __sxtb16(__ror(wv, 8)), acc);      /* bytes 1 and 3 */
+        acc = __smlad(__sxtb16(ror8(xv)), __sxtb16(ror8(wv)), acc);                  /* bytes 1 and 3 */
     }
 #else
     for (; i + 4 <= n; i += 4) acc += x[i] * w[i] + x[i + 1] * w[i + 1] + x[i + 2] * w[i + 2] + x[i + 3] * w[i + 3];

@@ -95,7 +95,8 @@ def build_firmware(board: Board, generated_dir: Path, out_dir: Path) -> Firmware
         result = subprocess.run(cmd, capture_output=True, text=True)
         (out_dir / "build.log").write_text(result.stdout + result.stderr, encoding="utf-8")
         if result.returncode != 0:
-            first = next((ln for ln in result.stderr.splitlines() if "error" in ln), result.stderr.strip()[:300])
+            lines = result.stderr.splitlines()
+            first = next((ln for ln in lines if "error:" in ln or "undefined reference" in ln), result.stderr[:300])
             raise BuildError(f"firmware build for {board.id} failed: {first.strip()} (see {out_dir / 'build.log'})")
         objcopy = subprocess.run(
             [str(tool(board, "objcopy")), "-O", "binary", str(elf), str(binary)], capture_output=True, text=True

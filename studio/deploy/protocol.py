@@ -19,8 +19,8 @@ from typing import Any, Protocol
 from studio.core.errors import StudioError
 
 SYNC = b"TM"
-PING, INFER, EXIT = 0x01, 0x02, 0x03
-INFO, RESULT, BYE, ERROR = 0x81, 0x82, 0x83, 0xEE
+PING, INFER, EXIT, PROBE = 0x01, 0x02, 0x03, 0x04
+INFO, RESULT, BYE, LAYER, ERROR = 0x81, 0x82, 0x83, 0x84, 0xEE
 PROTOCOL_VERSION = 1
 DEVICE_ERRORS = {1: "bad CRC", 2: "bad length", 3: "unknown frame type"}
 #: Frames longer than this are refused by the firmware (and by this client, as a sign of a garbled header).
@@ -139,6 +139,14 @@ class DeviceClient:
         reply = self._request(INFER, input_bytes, RESULT)
         if len(reply) < 4:
             raise ProtocolError(f"short RESULT reply from {self.what}")
+        (ticks,) = struct.unpack("<I", reply[:4])
+        return InferenceReply(output=reply[4:], ticks=ticks)
+
+    def probe(self, layers: int, input_bytes: bytes) -> InferenceReply:
+        """Run only the first ``layers`` ops on ``input_bytes``; the reply holds op ``layers - 1``'s output."""
+        reply = self._request(PROBE, struct.pack("<I", layers) + input_bytes, LAYER)
+        if len(reply) < 4:
+            raise ProtocolError(f"short LAYER reply from {self.what}")
         (ticks,) = struct.unpack("<I", reply[:4])
         return InferenceReply(output=reply[4:], ticks=ticks)
 
