@@ -101,6 +101,33 @@ void studio_conv2d_1x1(const studio_conv_params *p, const int8_t *in, int8_t *ou
     }
 }
 
+/* Regular convolution (groups 1) as int8 dot products over each tap's input channels: (x - zp) * w summed
+ * is sum(x * w) - zp * sum(w), with sum(w) of every (channel, tap) precomputed, so padding stays exact. */
+void studio_conv2d_dot(const studio_conv_params *p, const int8_t *in, int8_t *out) {
+    const int cin = p->in_c, taps = p->kh * p->kw;
+    for (int oy = 0; oy < p->out_h; oy++) {
+        for (int ox = 0; ox < p->out_w; ox++) {
+            int8_t *y = out + ((int32_t)oy * p->out_w + ox) * p->out_c;
+            for (int c = 0; c < p->out_c; c++) {
+                const int8_t *w = p->weights + (int32_t)c * taps * cin;
+                const int32_t *ws = p->tap_sums + c * taps;
+                int32_t acc = p->bias[c];
+                for (int ky = 0; ky < p->kh; ky++) {
+                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
+                    if (iy < 0 || iy >= p->in_h) continue;
+                    for (int kx = 0; kx < p->kw; kx++) {
+                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
+                        if (ix < 0 || ix >= p->in_w) continue;
+                        const int t = ky * p->kw + kx;
+                        acc += dot8(in + ((int32_t)iy * p->in_w + ix) * cin, w + t * cin, cin) - p->in_zp * ws[t];
+                    }
+                }
+                y[c] = requant(acc, p->multiplier, p->shift, c, p->out_zp, p->act_min, p->act_max);
+            }
+        }
+    }
+}
+
 /* Depthwise 3x3 (groups == channels, dilation 1): the nine taps unrolled, borders checked once per row. */
 void studio_dwconv3x3(const studio_conv_params *p, const int8_t *in, int8_t *out) {
     const int C = p->in_c;

@@ -151,7 +151,7 @@ def _validation_summary(board: Board, v: Any) -> dict[str, Any]:
         "counter_ticks_per_inference": ticks,
     }
     if board.emulated is not None:
-        out["instructions_per_inference"] = int(round(ticks * board.emulated.instructions_per_tick))
+        out["instructions_per_inference"] = round(ticks * board.emulated.instructions_per_tick)
         out["timing"] = f"QEMU -icount: ~{board.emulated.instructions_per_tick:.0f} instructions per timer tick"
     else:
         out["cycles_per_inference"] = int(ticks)

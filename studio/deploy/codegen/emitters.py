@@ -88,6 +88,8 @@ def emit_conv2d(op: Any, ctx: EmitContext) -> EmittedOp:
         kernel = "studio_conv2d_1x1"
     elif depthwise and kh == kw == 3 and op.dilation == (1, 1):
         kernel = "studio_dwconv3x3"
+    elif op.groups == 1 and cin >= 4:
+        kernel = "studio_conv2d_dot"
     else:
         kernel = "studio_conv2d"
     bias = _folded_bias(op, src.zero_point) if pointwise else op.bias
@@ -95,11 +97,17 @@ def emit_conv2d(op: Any, ctx: EmitContext) -> EmittedOp:
         kernel, bias = "studio_conv2d", op.bias
     arrays, nbytes = _requant_arrays(ident, bias, op)
     decls = c_array(f"{ident}_w", op.weights) + arrays
+    tap_sums = "0"
+    if kernel == "studio_conv2d_dot":
+        sums = op.weights.astype(np.int64).sum(axis=3).astype(np.int32)  # (cout, kh, kw)
+        decls += c_array(f"{ident}_taps", sums)
+        nbytes += 4 * sums.size
+        tap_sums = f"{ident}_taps"
     fields = [h, w, cin, ho, wo, cout, kh, kw, *op.stride, *op.dilation, pt, pl, op.groups]
     fields += [src.zero_point, dst.zero_point, op.act_min, op.act_max]
     decls += (
         f"static const studio_conv_params {ident}_p = {{{', '.join(map(c_int, fields))}, "
-        f"{ident}_w, {ident}_bias, {ident}_mult, {ident}_shift}};\n"
+        f"{ident}_w, {ident}_bias, {ident}_mult, {ident}_shift, {tap_sums}}};\n"
     )
     if kernel == "studio_dwconv_inplace":
         call = f"{kernel}(&{ident}_p, {ctx.ptr(op.output)}, {ctx.ptr(op.name + '.channel')});"
