@@ -14,7 +14,8 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # Libraries Qt needs for offscreen and Xvfb windows, and the tools deploy needs.
 DEBIAN_PACKAGES=(xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon0 libxkbcommon-x11-0
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6
-  libxkbfile1 libasound2)
+  libxkbfile1 libasound2
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 
 missing_debian_packages() {
   local missing=()

@@ -83,6 +83,7 @@ class PluginRegistry:
     zoo_entries: list[Any] = field(default_factory=list)
     model_actions: list[PluginAction] = field(default_factory=list)
     panels: list[PanelContribution] = field(default_factory=list)
+    boards: list[Any] = field(default_factory=list)
     forward: bool = True  # False for the scratch registry a plugin registers into before it is accepted
 
     def add_reader(self, reader: Any) -> None:
@@ -119,6 +120,27 @@ class PluginRegistry:
             raise PluginError(f"panel id {panel.id!r} is already taken")
         self.panels.append(panel)
 
+    def add_board(self, board: Any) -> None:
+        """Add a deploy target (``studio.deploy.board.Board``); it joins the board list the CLI and GUI read.
+
+        Raises :class:`PluginError` if it is not a Board or another board has its id.
+        """
+        from studio.deploy.board import Board
+
+        if not isinstance(board, Board):
+            raise PluginError(f"expected a studio.deploy.board.Board, got {type(board).__name__}")
+        taken = {b.id for b in self.boards}
+        if board.id in taken:
+            raise PluginError(f"board id {board.id!r} is already taken")
+        self.boards.append(board)
+        if self.forward:
+            from studio.deploy import board_registry
+
+            try:
+                board_registry.register_board(board)
+            except ValueError as exc:
+                raise PluginError(str(exc)) from None
+
     def merge(self, other: PluginRegistry) -> None:
         """Take over everything ``other`` (a scratch registry) collected, registering it for real.
 
@@ -126,6 +148,7 @@ class PluginRegistry:
         """
         clash = {a.id for a in other.model_actions} & {a.id for a in self.model_actions}
         clash |= {p.id for p in other.panels} & {p.id for p in self.panels}
+        clash |= {b.id for b in other.boards} & {b.id for b in self.boards}
         if clash:
             raise PluginError(f"id {sorted(clash)[0]!r} is already taken by another plugin")
         for action in other.model_actions:
@@ -136,6 +159,8 @@ class PluginRegistry:
             self.add_reader(reader)
         for entry in other.zoo_entries:
             self.add_zoo_entry(entry)
+        for board in other.boards:
+            self.add_board(board)
 
     def action(self, action_id: str) -> PluginAction:
         """The plugin action ``action_id``; ``KeyError`` if no plugin added it."""

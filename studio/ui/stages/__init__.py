@@ -33,4 +33,6 @@ class StageSpec:
 
 
 #: The built-in stages after "Model" (which the window builds itself), in sidebar order.
-BUILTIN_STAGES: tuple[StageSpec, ...] = ()
+BUILTIN_STAGES: tuple[StageSpec, ...] = (
+    StageSpec("deploy", "Deploy", "studio.ui.deploy.panel:DeployPanel", "Build, flash and validate on a board"),
+)

@@ -1,0 +1,159 @@
+"""Deploy, start to finish: int8 model -> memory plan -> C -> fit check -> build -> flash -> verify -> validate.
+
+One function shared by the CLI (``tinyml-studio deploy``) and the GUI's Deploy button (as a job); each stage
+reports progress and can be cancelled between samples.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import statistics
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from studio.deploy.board import Board
+from studio.deploy.errors import WrongBoardError
+from studio.deploy.protocol import DeviceClient
+
+STAGES = ("generate", "build", "flash", "verify", "validate")
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    """What to deploy where: ``validate`` samples of ``x_codes``/``labels`` (int8 NHWC) are checked."""
+
+    board: Board
+    out_dir: Path
+    validate: int = 20
+    port: str | None = None
+    uf2_roots: tuple[Path, ...] | None = None
+
+
+class _Stages:
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def start(self, index: int, message: str) -> None:
+        if self.ctx is not None:
+            self.ctx.check_cancelled()
+            self.ctx.progress(index, len(STAGES), message)
+            self.ctx.log(message)
+
+
+@contextlib.contextmanager
+def open_device(board: Board, elf: Path, port: str | None) -> Iterator[tuple[DeviceClient, Any]]:
+    """A protocol client on the board's serial line: QEMU's pty for an emulated board, else ``port`` (or the
+    detected one). Yields ``(client, session)``; the session is the QEMU process (or None)."""
+    if board.is_emulated:
+        from studio.deploy.qemu import QemuSession
+
+        with QemuSession(board, elf) as session:
+            yield DeviceClient(session.port, f"{board.id} (QEMU)"), session
+        return
+    from studio.deploy.detect import detect_devices, find_port
+    from studio.deploy.errors import BoardNotFoundError
+    from studio.deploy.protocol import open_serial
+
+    port = port or find_port(board, detect_devices([board]))
+    if port is None:
+        raise BoardNotFoundError(f"no serial port of {board.name} found: plug it in, or pass --port")
+    serial_port = open_serial(port, board.baud, timeout_s=5.0)
+    try:
+        yield DeviceClient(serial_port, f"{board.name} on {port}"), None
+    finally:
+        serial_port.close()
+
+
+def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, labels: np.ndarray | None,
+                ctx: Any = None) -> dict[str, Any]:  # fmt: skip
+    """Deploy ``model`` (:class:`~studio.int8.ir.Int8Model`) per ``request``; returns the JSON-able result.
+
+    Raises :class:`~studio.deploy.errors.DeployError` subclasses (unsupported op, too big, toolchain missing,
+    no board, wrong board, flashing failed) and :class:`~studio.deploy.protocol.ProtocolError`.
+    """
+    from studio.deploy.build import build_firmware
+    from studio.deploy.codegen.generate import generate_model
+    from studio.deploy.fit import estimate_fit, exact_fit
+    from studio.deploy.flash import FlashOptions, flash_firmware
+    from studio.deploy.report import memory_report
+    from studio.deploy.validate import validate_on_device
+
+    board, stages = request.board, _Stages(ctx)
+    stages.start(0, f"generating C for {model.name} ({len(model.ops)} ops)")
+    generated = generate_model(model, board)
+    report = memory_report(model, generated)
+    estimate_fit(board, report["const_bytes"], generated.plan.arena_bytes).raise_if_too_big()
+    gen_dir = generated.write(request.out_dir / "src")
+
+    stages.start(1, f"building for {board.name}")
+    image = build_firmware(board, gen_dir, request.out_dir / "build")
+    fit = exact_fit(board, image.flash_bytes, image.sram_bytes)
+    fit.raise_if_too_big()
+
+    stages.start(2, f"flashing {board.name}")
+    options = FlashOptions(request.port, list(request.uf2_roots) if request.uf2_roots else None, ctx)
+    flashed = flash_firmware(board, image, options)
+
+    stages.start(3, "verifying the firmware over serial")
+    result: dict[str, Any] = {
+        "board": board.id,
+        "board_name": board.name,
+        "model": model.name,
+        "flash_bytes": image.flash_bytes,
+        "peak_sram_bytes": image.sram_bytes,
+        "arena_bytes": generated.plan.arena_bytes,
+        "sram_lower_bound_bytes": generated.plan.lower_bound,
+        "const_bytes": report["const_bytes"],
+        "sections": image.sections,
+        "fit": fit.as_dict(),
+        "flashed": flashed,
+        "firmware": str(image.elf),
+        "build_cached": image.cached,
+        "memory": report,
+    }
+    with open_device(board, image.elf, request.port) as (client, session):
+        info = client.ping()
+        if info.model_hash != generated.model_hash or info.board_id != board.id:
+            raise WrongBoardError(
+                f"the device runs {info.board_id!r} firmware with model 0x{info.model_hash:08x}, expected "
+                f"{board.id!r} with 0x{generated.model_hash:08x}: is the right board connected?"
+            )
+        result["device"] = {"board_id": info.board_id, "model_hash": f"0x{info.model_hash:08x}"}
+        stages.start(4, "validating against the integer reference")
+        if x_codes is not None and request.validate > 0:
+            n = min(request.validate, len(x_codes))
+            labels_n = None if labels is None else labels[:n]
+            v = validate_on_device(client, model, x_codes[:n], labels_n, ctx)
+            result.update(_validation_summary(board, v))
+        else:
+            result.update({"samples": 0, "mismatches": 0, "accuracy": None})
+        client.exit()
+        if session is not None:
+            result["emulator_exit_status"] = session.close()
+    if ctx is not None:
+        ctx.progress(len(STAGES), len(STAGES), "deployed")
+    return result
+
+
+def _validation_summary(board: Board, v: Any) -> dict[str, Any]:
+    ticks = statistics.median(v.ticks) if v.ticks else 0
+    out: dict[str, Any] = {
+        "samples": v.samples,
+        "mismatches": v.mismatches,
+        "bit_exact": v.mismatches == 0,
+        "accuracy": v.accuracy,
+        "reference_accuracy": v.reference_accuracy,
+        "first_mismatch": v.first_mismatch,
+        "counter_ticks_per_inference": ticks,
+    }
+    if board.emulated is not None:
+        out["instructions_per_inference"] = round(ticks * board.emulated.instructions_per_tick)
+        out["timing"] = f"QEMU -icount: ~{board.emulated.instructions_per_tick:.0f} instructions per timer tick"
+    else:
+        out["cycles_per_inference"] = int(ticks)
+        out["latency_ms"] = 1000.0 * ticks / board.clock_hz
+    return out
