@@ -24,13 +24,15 @@ STAGES = ("generate", "build", "flash", "verify", "validate")
 
 @dataclass(frozen=True)
 class DeployRequest:
-    """What to deploy where: ``validate`` samples of ``x_codes``/``labels`` (int8 NHWC) are checked."""
+    """What to deploy where: ``validate`` samples of ``x_codes``/``labels`` (int8 NHWC) are checked;
+    ``kernels`` names the kernel set (``fast``, or ``generic`` for the straightforward baseline)."""
 
     board: Board
     out_dir: Path
     validate: int = 20
     port: str | None = None
     uf2_roots: tuple[Path, ...] | None = None
+    kernels: str = "fast"
 
 
 class _Stages:
@@ -77,6 +79,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
     """
     from studio.deploy.build import build_firmware
     from studio.deploy.codegen.generate import generate_model
+    from studio.deploy.codegen.kernel_sets import CodegenConfig
     from studio.deploy.fit import estimate_fit, exact_fit
     from studio.deploy.flash import FlashOptions, flash_firmware
     from studio.deploy.report import memory_report
@@ -84,7 +87,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
 
     board, stages = request.board, _Stages(ctx)
     stages.start(0, f"generating C for {model.name} ({len(model.ops)} ops)")
-    generated = generate_model(model, board)
+    generated = generate_model(model, board, config=CodegenConfig(request.kernels))
     report = memory_report(model, generated)
     estimate_fit(board, report["const_bytes"], generated.plan.arena_bytes).raise_if_too_big()
     gen_dir = generated.write(request.out_dir / "src")
@@ -103,6 +106,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
         "board": board.id,
         "board_name": board.name,
         "model": model.name,
+        "kernels": generated.kernels,
         "flash_bytes": image.flash_bytes,
         "peak_sram_bytes": image.sram_bytes,
         "arena_bytes": generated.plan.arena_bytes,
