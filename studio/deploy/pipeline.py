@@ -25,7 +25,8 @@ STAGES = ("generate", "build", "flash", "verify", "validate")
 @dataclass(frozen=True)
 class DeployRequest:
     """What to deploy where: ``validate`` samples of ``x_codes``/``labels`` (int8 NHWC) are checked;
-    ``kernels`` names the kernel set (``fast``, or ``generic`` for the straightforward baseline)."""
+    ``kernels`` names the kernel set (``fast``, or ``generic`` for the straightforward baseline);
+    ``profile_layers`` times every layer on the device once (one PROFILE frame) after validation."""
 
     board: Board
     out_dir: Path
@@ -33,6 +34,7 @@ class DeployRequest:
     port: str | None = None
     uf2_roots: tuple[Path, ...] | None = None
     kernels: str = "fast"
+    profile_layers: bool = True
 
 
 class _Stages:
@@ -132,7 +134,10 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
             n = min(request.validate, len(x_codes))
             labels_n = None if labels is None else labels[:n]
             v = validate_on_device(client, model, x_codes[:n], labels_n, ctx)
-            result.update(_validation_summary(board, v))
+            result.update(_validation_summary(board, model, v))
+            if request.profile_layers:
+                ticks = client.profile(np.ascontiguousarray(x_codes[0], dtype=np.int8).tobytes())
+                result["layer_timing"] = _merge_timing(board, model, ticks, report)
         else:
             result.update({"samples": 0, "mismatches": 0, "accuracy": None})
         client.exit()
@@ -143,7 +148,17 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
     return result
 
 
-def _validation_summary(board: Board, v: Any) -> dict[str, Any]:
+def _merge_timing(board: Board, model: Any, ticks: list[int], report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-layer timing rows; each also goes into the memory report's layer row (the table shows both)."""
+    from studio.deploy.timing import layer_timing
+
+    rows = layer_timing(board, model, ticks)
+    for layer, row in zip(report["layers"], rows, strict=False):
+        layer.update({k: v for k, v in row.items() if k != "name"})
+    return rows
+
+
+def _validation_summary(board: Board, model: Any, v: Any) -> dict[str, Any]:
     ticks = statistics.median(v.ticks) if v.ticks else 0
     out: dict[str, Any] = {
         "samples": v.samples,
@@ -154,10 +169,16 @@ def _validation_summary(board: Board, v: Any) -> dict[str, Any]:
         "first_mismatch": v.first_mismatch,
         "counter_ticks_per_inference": ticks,
     }
+    from studio.deploy.timing import model_macs
+
+    macs = model_macs(model)
+    out["macs_per_inference"] = macs
     if board.emulated is not None:
         out["instructions_per_inference"] = round(ticks * board.emulated.instructions_per_tick)
+        out["instructions_per_mac"] = out["instructions_per_inference"] / macs if macs else None
         out["timing"] = f"QEMU -icount: ~{board.emulated.instructions_per_tick:.0f} instructions per timer tick"
     else:
         out["cycles_per_inference"] = int(ticks)
+        out["cycles_per_mac"] = ticks / macs if macs else None
         out["latency_ms"] = 1000.0 * ticks / board.clock_hz
     return out

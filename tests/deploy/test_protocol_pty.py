@@ -47,11 +47,12 @@ def _fake_device(fd: int, stop: threading.Event) -> None:
             if not ok:
                 os.write(fd, encode_frame(protocol.ERROR, b"\x01"))
             elif kind == protocol.PING:
-                os.write(
-                    fd, b"boot noise" + encode_frame(protocol.INFO, struct.pack("<5I", 1, 7, 64, 10, 3072) + b"sim")
-                )
+                info = struct.pack("<5I", protocol.PROTOCOL_VERSION, 7, 64, 10, 3072) + b"sim"
+                os.write(fd, b"boot noise" + encode_frame(protocol.INFO, info))
             elif kind == protocol.INFER:
                 os.write(fd, encode_frame(protocol.RESULT, struct.pack("<I", 1234) + payload[:10][::-1]))
+            elif kind == protocol.PROFILE:  # three "layers", ticks derived from the input
+                os.write(fd, encode_frame(protocol.PROFILED, struct.pack("<3I", payload[0], payload[1], 99)))
             elif kind == protocol.EXIT:
                 os.write(fd, encode_frame(protocol.BYE))
                 return
@@ -70,6 +71,7 @@ def test_client_talks_to_a_device_on_a_pty_through_pyserial() -> None:
         x = np.arange(64, dtype=np.int8).tobytes()
         reply = client.infer(x)
         assert reply.ticks == 1234 and reply.output == x[:10][::-1]
+        assert client.profile(x) == [0, 1, 99]
         client.exit()
     finally:
         stop.set()

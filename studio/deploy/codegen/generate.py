@@ -115,10 +115,13 @@ def generate_model(
     for op, code in emitted:
         if code.decls:
             parts.append(f"/* {op.name} ({type(op).kind}) */\n{code.decls}\n")
-    parts.append("void studio_model_run_layers(uint32_t n) {\n")
+    parts.append("void studio_model_run_range(uint32_t first, uint32_t end) {\n")
     for i, (op, code) in enumerate(emitted):
-        parts.append(f"    if (n <= {i}u) return;\n    {code.call} /* {op.name} */\n")
+        parts.append(
+            f"    if (end <= {i}u) return;\n    if (first <= {i}u) {{\n        {code.call} /* {op.name} */\n    }}\n"
+        )
     parts.append("}\n\n")
+    parts.append("void studio_model_run_layers(uint32_t n) { studio_model_run_range(0, n); }\n\n")
     parts.append(f"int8_t *studio_model_input_buffer(void) {{ return arena + {plan.offset_of(x)}; }}\n")
     parts.append(f"int8_t *studio_model_output_buffer(void) {{ return arena + {plan.offset_of(y)}; }}\n")
     parts.append("int8_t *studio_model_arena(void) { return arena; }\n")
