@@ -75,17 +75,38 @@ def test_fast_kernels_on_unusual_shapes_equal_the_reference_layer_by_layer(shape
         assert np.array_equal(got, want[op.output].reshape(len(x), -1)), f"{op.name} ({generated.layers[i].kernel})"
 
 
-def test_folded_requantization_equals_the_reference_on_edge_values() -> None:
+def _edge_accumulators() -> np.ndarray:
     rng = np.random.default_rng(0)
     acc = np.concatenate([rng.integers(-(2**31), 2**31, 4000), rng.integers(-3000, 3000, 4000)])
-    acc = np.concatenate([acc, [-(2**31), 2**31 - 1, -1, 0, 1]]).astype(np.int64)
-    multipliers = np.array([0, 2**30, 2**30 + 1, 1518500250, 2**31 - 1] * 7)
-    shifts = -(np.arange(35) % 31 + 1)  # every right shift 1..31
-    table = requant_table(multipliers, shifts)
-    assert table.fast and len(table.rows) == len(multipliers)
-    got = fast_requantize(acc[:, None], table)
-    want = multiply_by_quantized_multiplier(acc[:, None], multipliers, shifts)
+    return np.concatenate([acc, [-(2**31), 2**31 - 1, -1, 0, 1]]).astype(np.int64)[:, None]
+
+
+MULTIPLIERS = np.array([0, 2**30, 2**30 + 1, 1518500250, 2**31 - 1] * 7)
+SHIFTS = -(np.arange(35) % 31 + 1)  # every right shift 1..31
+
+
+def test_folded_requantization_equals_the_reference_on_edge_values() -> None:
+    acc = _edge_accumulators()
+    table = requant_table(MULTIPLIERS, SHIFTS)
+    assert table.mode == 1 and not table.zp_folded and len(table.rows) == len(MULTIPLIERS)
+    assert np.array_equal(fast_requantize(acc, table), multiply_by_quantized_multiplier(acc, MULTIPLIERS, SHIFTS))
+
+
+@pytest.mark.parametrize(("zp", "act_min"), [(-128, -128), (-5, -5), (17, 30), (40, -128), (-128, -100)])
+def test_fused_relu_and_folded_zero_point_give_the_reference_after_the_clamp(zp, act_min) -> None:
+    acc = _edge_accumulators()
+    table = requant_table(MULTIPLIERS, SHIFTS, zp, act_min)
+    assert table.mode == (2 if act_min >= zp else 1)
+    want = np.clip(multiply_by_quantized_multiplier(acc, MULTIPLIERS, SHIFTS) + zp, act_min, 127)
+    got = np.clip(fast_requantize(acc, table, zp), act_min, 127)
+    # Folding the zero point into the constant needs every shift <= 23 (else it stays an add).
+    small = requant_table(MULTIPLIERS[:20], SHIFTS[:20] // 2 - 1, zp, act_min)
+    assert small.zp_folded == (zp != 0) and not table.zp_folded
+    want_small = np.clip(
+        multiply_by_quantized_multiplier(acc, MULTIPLIERS[:20], SHIFTS[:20] // 2 - 1) + zp, act_min, 127
+    )
     assert np.array_equal(got, want)
+    assert np.array_equal(np.clip(fast_requantize(acc, small, zp), act_min, 127), want_small)
 
 
 def test_left_shifts_and_zero_right_shifts_keep_the_exact_routine() -> None:

@@ -69,10 +69,10 @@ def emit_conv2d_fast(op: Any, ctx: EmitContext) -> EmittedOp | None:
     ho, wo, cout = dst.shape
     _, kh, kw, _ = op.weights.shape
     pt, _, pl, _ = op.padding
-    rq = requant_table(op.multiplier, op.shift)
+    rq = requant_table(op.multiplier, op.shift, dst.zero_point, op.act_min)
     decls = c_array(f"{ident}_w", op.weights) + c_array(f"{ident}_bias", op.bias) + rq.c_array(f"{ident}_rq")
     shape = _args(h, w, cin, ho, wo, cout, kh, kw, *op.stride, pt, pl)
-    quant = _args(src.zero_point, dst.zero_point, op.act_min, op.act_max, int(rq.fast))
+    quant = _args(src.zero_point, rq.kernel_zp(dst.zero_point), op.act_min, op.act_max, rq.mode)
     decls += _function(ident, f"studio_conv_fast(in, out, {shape}, {quant}, {ident}_w, {ident}_bias, {ident}_rq);")
     pointwise = kh == kw == 1 and op.padding == (0, 0, 0, 0)
     kernel = "studio_conv_fast_1x1" if pointwise else f"studio_conv_fast_{kh}x{kw}"
@@ -90,14 +90,18 @@ def _emit_depthwise(op: Any, ctx: EmitContext) -> EmittedOp | None:
     ho, wo, _ = dst.shape
     _, kh, kw, _ = op.weights.shape
     pt, _, pl, _ = op.padding
-    rq = requant_table(op.multiplier, op.shift)
-    decls = c_array(f"{ident}_w", op.weights) + c_array(f"{ident}_bias", op.bias)
+    rq = requant_table(op.multiplier, op.shift, dst.zero_point, op.act_min)
+    inplace = ctx.plan.lifetimes.inplace.get(op.name) == "inplace_channel"
+    # In place runs channel by channel (each channel's taps together, OHWI); otherwise four channels at a
+    # time, so a tap's weights of neighbouring channels are one word (HWC).
+    weights = op.weights if inplace else np.ascontiguousarray(op.weights[:, :, :, 0].transpose(1, 2, 0))
+    decls = c_array(f"{ident}_w", weights) + c_array(f"{ident}_bias", op.bias)
     decls += c_array(f"{ident}_fbias", fbias) + rq.c_array(f"{ident}_rq")
     shape = _args(h, w, c, ho, wo, kh, kw, *op.stride, pt, pl)
-    quant = _args(src.zero_point, dst.zero_point, op.act_min, op.act_max, int(rq.fast))
+    quant = _args(src.zero_point, rq.kernel_zp(dst.zero_point), op.act_min, op.act_max, rq.mode)
     tail = f"{ident}_w, {ident}_bias, {ident}_fbias, {ident}_rq);"
     nbytes = op.weights.size + 8 * op.bias.size + rq.nbytes
-    if ctx.plan.lifetimes.inplace.get(op.name) == "inplace_channel":
+    if inplace:
         decls += _function(
             ident, f"studio_dw_inplace_fast(buf, chan, {shape}, {quant}, {tail}", "int8_t *buf, int8_t *chan"
         )
@@ -115,9 +119,9 @@ def emit_fully_connected_fast(op: Any, ctx: EmitContext) -> EmittedOp | None:
     fbias = _folded_bias(op.weights, op.bias, src.zero_point)
     if fbias is None:
         return None
-    rq = requant_table(op.multiplier, op.shift)
+    rq = requant_table(op.multiplier, op.shift, dst.zero_point, op.act_min)
     decls = c_array(f"{ident}_w", op.weights) + c_array(f"{ident}_fbias", fbias) + rq.c_array(f"{ident}_rq")
-    args = _args(src.size, dst.size, dst.zero_point, op.act_min, op.act_max, int(rq.fast))
+    args = _args(src.size, dst.size, rq.kernel_zp(dst.zero_point), op.act_min, op.act_max, rq.mode)
     decls += _function(ident, f"studio_fc_fast(in, out, {args}, {ident}_w, {ident}_fbias, {ident}_rq);")
     call = f"{ident}_run({ctx.ptr(op.inputs[0])}, {ctx.ptr(op.output)});"
     return EmittedOp(decls, call, "studio_fc_fast", op.weights.size + 4 * fbias.size + rq.nbytes)
@@ -163,13 +167,13 @@ def emit_add_fast(op: Any, ctx: EmitContext) -> EmittedOp | None:
     t1, t2 = add_tables(op, a.zero_point, b.zero_point)
     if int(np.abs(t1).max() + np.abs(t2).max()) > INT32_MAX:
         return None  # the sum would not fit the int32 the kernel adds in
-    rq = requant_table(np.array([op.output_multiplier]), np.array([op.output_shift]))
+    rq = requant_table(np.array([op.output_multiplier]), np.array([op.output_shift]), out.zero_point, op.act_min)
     decls = c_array(f"{ident}_t1", t1.astype(np.int32)) + c_array(f"{ident}_t2", t2.astype(np.int32))
     decls += rq.c_array(f"{ident}_rq")
-    args = _args(out.zero_point, op.act_min, op.act_max)
+    args = _args(rq.kernel_zp(out.zero_point), op.act_min, op.act_max)
     decls += _function(
         ident,
-        f"studio_add_lut(a, b, out, {out.size}, {ident}_t1, {ident}_t2, {ident}_rq, {int(rq.fast)}, {args});",
+        f"studio_add_lut(a, b, out, {out.size}, {ident}_t1, {ident}_t2, {ident}_rq, {rq.mode}, {args});",
         "const int8_t *a, const int8_t *b, int8_t *out",
     )
     call = f"{ident}_run({ctx.ptr(op.inputs[0])}, {ctx.ptr(op.inputs[1])}, {ctx.ptr(op.output)});"

@@ -20,7 +20,16 @@ from studio.deploy.firmware import firmware_dir
 from studio.deploy.lifetimes import compute_lifetimes
 from studio.deploy.planner import MemoryPlan, check_plan, plan_memory
 
-KERNEL_FILES = ("studio_kernels.c", "studio_kernels.h", "studio_kernels_fast.h")
+KERNEL_FILES = (
+    "studio_kernels.c",
+    "studio_kernels.h",
+    "studio_kernels_fast.h",
+    "studio_fast_common.h",
+    "studio_fast_conv.h",
+    "studio_fast_depthwise.h",
+    "studio_fast_pool.h",
+    "studio_fast_tables.h",
+)
 
 
 @dataclass(frozen=True)

@@ -49,8 +49,10 @@ def build_host(generated: GeneratedModel, directory: Path, *, emulate_dsp: bool 
     (directory / "host_main.c").write_text(_MAIN, encoding="utf-8")
     from studio.deploy.firmware import firmware_dir
 
+    # Only the written folder is on the include path: it must build on its own (every kernel header copied).
+    shutil.copyfile(firmware_dir() / "studio_fw.h", directory / "studio_fw.h")
     exe = directory / "model_host"
-    cmd = [cc, "-std=c99", "-O2", "-Wall", f"-I{firmware_dir()}", f"-I{directory}", "-o", str(exe)]
+    cmd = [cc, "-std=c99", "-O2", "-Wall", f"-I{directory}", "-o", str(exe)]
     cmd += ["-DSTUDIO_EMULATE_DSP=1"] if emulate_dsp else []
     cmd += [str(directory / n) for n in ("model.c", "studio_kernels.c", "host_main.c")]
     result = subprocess.run(cmd, capture_output=True, text=True)
