@@ -28,7 +28,7 @@ int8_t *studio_model_arena(void);
 int8_t *studio_model_input_buffer(void);
 int8_t *studio_model_output_buffer(void);
 
-/* Platform: end the program (QEMU: semihosting exit; hardware: wait forever). */
+/* Platform: end the session (QEMU: semihosting exit with the status; hardware: reset and boot again). */
 void platform_exit(int status) __attribute__((noreturn));
 
 #endif

@@ -6,9 +6,7 @@ reports progress and can be cancelled between samples.
 
 from __future__ import annotations
 
-import contextlib
 import statistics
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,8 +14,7 @@ from typing import Any
 import numpy as np
 
 from studio.deploy.board import Board
-from studio.deploy.errors import WrongBoardError
-from studio.deploy.protocol import DeviceClient
+from studio.deploy.connect import open_device, verify_firmware
 
 STAGES = ("generate", "build", "flash", "verify", "validate")
 
@@ -46,30 +43,6 @@ class _Stages:
             self.ctx.check_cancelled()
             self.ctx.progress(index, len(STAGES), message)
             self.ctx.log(message)
-
-
-@contextlib.contextmanager
-def open_device(board: Board, elf: Path, port: str | None) -> Iterator[tuple[DeviceClient, Any]]:
-    """A protocol client on the board's serial line: QEMU's pty for an emulated board, else ``port`` (or the
-    detected one). Yields ``(client, session)``; the session is the QEMU process (or None)."""
-    if board.is_emulated:
-        from studio.deploy.qemu import QemuSession
-
-        with QemuSession(board, elf) as session:
-            yield DeviceClient(session.port, f"{board.id} (QEMU)"), session
-        return
-    from studio.deploy.detect import detect_devices, find_port
-    from studio.deploy.errors import BoardNotFoundError
-    from studio.deploy.protocol import open_serial
-
-    port = port or find_port(board, detect_devices([board]))
-    if port is None:
-        raise BoardNotFoundError(f"no serial port of {board.name} found: plug it in, or pass --port")
-    serial_port = open_serial(port, board.baud, timeout_s=5.0)
-    try:
-        yield DeviceClient(serial_port, f"{board.name} on {port}"), None
-    finally:
-        serial_port.close()
 
 
 def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, labels: np.ndarray | None,
@@ -122,12 +95,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
         "memory": report,
     }
     with open_device(board, image.elf, request.port) as (client, session):
-        info = client.ping()
-        if info.model_hash != generated.model_hash or info.board_id != board.id:
-            raise WrongBoardError(
-                f"the device runs {info.board_id!r} firmware with model 0x{info.model_hash:08x}, expected "
-                f"{board.id!r} with 0x{generated.model_hash:08x}: is the right board connected?"
-            )
+        info = verify_firmware(client, board, generated.model_hash)
         result["device"] = {"board_id": info.board_id, "model_hash": f"0x{info.model_hash:08x}"}
         stages.start(4, "validating against the integer reference")
         if x_codes is not None and request.validate > 0:

@@ -101,3 +101,50 @@ def test_port_errors_say_cause_and_fix(tmp_path) -> None:
     assert "dialout" in message and "udev" in message
     busy = serial.SerialException(errno.EBUSY, "Device or resource busy")
     assert "busy" in str(SerialPortError.from_exception("/dev/ttyACM0", busy))
+
+
+def _one_shot_device(fd: int, reply: bytes, then_close: bool = False) -> None:
+    """Answers the first request with ``reply`` (any bytes), then optionally hangs up."""
+    os.read(fd, 4096)
+    os.write(fd, reply)
+    if then_close:
+        os.close(fd)
+
+
+@pytest.mark.parametrize(
+    ("reply", "message"),
+    [
+        (b"Hello from a sketch that is not ours\r\n" * 120, "sends bytes but no frames"),
+        (encode_frame(protocol.INFO, struct.pack("<5I", 1, 7, 64, 10, 3072) + b"old"), "speaks protocol 1"),
+        (encode_frame(protocol.INFO, b"\x02\x00"), "short INFO reply"),
+        (encode_frame(protocol.ERROR, b"\x03"), "rejected the request: unknown frame type"),
+        (encode_frame(protocol.RESULT, b""), "answered frame type 0x82, expected 0x81"),
+        (b"TM" + bytes([protocol.INFO]) + struct.pack("<I", 1 << 24), "garbled frame header"),
+    ],
+    ids=["not-our-firmware", "old-protocol", "short-info", "device-error", "wrong-frame", "garbled-length"],
+)
+def test_what_a_confused_device_says_is_one_clear_error(reply, message) -> None:
+    master, slave = os.openpty()
+    device = threading.Thread(target=_one_shot_device, args=(master, reply), daemon=True)
+    device.start()
+    port = open_serial(os.ttyname(slave), 115200, timeout_s=1.0)
+    try:
+        with pytest.raises(ProtocolError, match=message):
+            DeviceClient(port, "the board").ping()
+    finally:
+        port.close()
+        device.join(2)
+        os.close(slave)
+        os.close(master)
+
+
+def test_a_board_unplugged_mid_reply_is_reported_as_gone() -> None:
+    class Unplugged:
+        def write(self, data: bytes) -> int:
+            return len(data)
+
+        def read(self, n: int = 1) -> bytes:
+            raise serial.SerialException("device reports readiness to read but returned no data")
+
+    with pytest.raises(ProtocolError, match=r"went away mid-reply .* still connected"):
+        DeviceClient(Unplugged(), "the board").infer(b"\0" * 64)
