@@ -158,3 +158,25 @@ def test_the_first_usable_flasher_is_named(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PATH", str(bin_dir))
     assert available_flasher(nucleo, [tmp_path]) == "pyocd"
     assert available_flasher(get_board("qemu-m4")) == "qemu"
+
+
+@pytest.mark.slow
+@needs_arm
+@needs_qemu
+def test_the_systick_counter_of_m0_boards_extends_past_its_24_bits(all_ops_int8, tmp_path) -> None:
+    """The Pico's counter (SysTick, 24 bits, extended by its wrap interrupt) on QEMU's M3, with a period of
+    64 ticks so an inference wraps it many times: bit-exact, and timed like the CMSDK timer."""
+    import dataclasses
+
+    model, x = all_ops_int8
+    m3 = get_board("qemu-m3")
+    systick = dataclasses.replace(
+        m3, id="qemu-m3-systick", counter="systick", extra_defines=(("STUDIO_SYSTICK_RELOAD", "0x3Fu"),)
+    )
+    by_systick = deploy_int8(model, DeployRequest(systick, tmp_path / "systick", validate=3), x, None)
+    by_timer = deploy_int8(model, DeployRequest(m3, tmp_path / "timer", validate=3), x, None)
+    assert by_systick["mismatches"] == 0 and by_systick["emulator_exit_status"] == 0
+    wraps = by_systick["instructions_per_inference"] / (64 * 40)
+    assert wraps > 20  # the wrap path ran many times per inference
+    ratio = by_systick["instructions_per_inference"] / by_timer["instructions_per_inference"]
+    assert 0.98 < ratio < 1.05, ratio  # the same inference; the wrap interrupts add a little
