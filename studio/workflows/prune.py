@@ -134,7 +134,11 @@ def measure_latency_ms(model: LoadedModel, batch: int = 1, repeats: int = 30) ->
 
 
 def compare_loaded(
-    before: LoadedModel, after: LoadedModel, data_spec: str | None, ctx: JobContext | None = None
+    before: LoadedModel,
+    after: LoadedModel,
+    data_spec: str | None,
+    ctx: JobContext | None = None,
+    repeats: int = 10,
 ) -> dict[str, Any]:
     """Before/after table: accuracy (when ``data_spec``), params, size, MACs and measured latency (batch 1 and
     32, measured alternately so machine load hits both alike)."""
@@ -148,8 +152,8 @@ def compare_loaded(
         samples: dict[str, list[float]] = {"before": [], "after": []}
         for _ in range(3):
             _check(ctx)
-            samples["before"].append(measure_latency_ms(before, batch, 10))
-            samples["after"].append(measure_latency_ms(after, batch, 10))
+            samples["before"].append(measure_latency_ms(before, batch, repeats))
+            samples["after"].append(measure_latency_ms(after, batch, repeats))
         for key in ("before", "after"):
             rows[key][f"latency_ms_batch{batch}"] = min(samples[key])
     return rows

@@ -71,7 +71,6 @@ def channel_counts(model: nn.Module) -> dict[str, int]:
 @register_method(ChannelPruning)
 def prune_channels(module: nn.Module, config: ChannelPruning, example_input: torch.Tensor) -> PruneReport:
     """Remove output channels in place; per layer ``sparsity`` of its group's channels (lowest L1 first)."""
-    import torch
     from torch import fx
 
     if isinstance(module, fx.GraphModule):

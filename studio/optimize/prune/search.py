@@ -75,7 +75,7 @@ def netadapt_search(
     history: list[dict[str, Any]] = []
     removed = 0.0
     chunk = config.step * total
-    iterations = int(round(config.sparsity / config.step + 0.5))
+    iterations = round(config.sparsity / config.step + 0.5)
     iteration = 0
     while removed < config.sparsity * total - 1e-6:
         iteration += 1
