@@ -36,7 +36,7 @@ def test_magnitude_prunes_each_layer_to_its_sparsity_and_leaves_the_original() -
 
 
 def test_uniform_magnitude_covers_every_kernel_and_reports_unknown_layers() -> None:
-    pruned, report = prune_module(seeded(SkipNet()), MagnitudePruning(sparsity=0.6), X[:1])
+    _, report = prune_module(seeded(SkipNet()), MagnitudePruning(sparsity=0.6), X[:1])
     assert len(report.layers) == 5 and report.sparsity == pytest.approx(0.6, abs=0.01)
     _, report = prune_module(seeded(SkipNet()), MagnitudePruning(sparsities={"nope": 0.5, "bn": 0.5}), X[:1])
     assert dict(report.skipped) == {"nope": "no such layer in the model", "bn": "it has no weight kernel to prune"}
@@ -57,7 +57,7 @@ def test_channel_pruning_removes_channels_through_residual_concat_and_group_conv
 
 def test_channel_pruning_of_an_exported_program_lists_every_layer_with_a_reason() -> None:
     exported = torch.export.export(seeded(SkipNet()), (X[:1],), strict=False).module()
-    pruned, report = prune_module(exported, ChannelPruning(sparsity=0.5), X[:1])
+    _, report = prune_module(exported, ChannelPruning(sparsity=0.5), X[:1])
     assert not report.layers and len(report.skipped) == 5
     assert all("exported program" in reason for _, reason in report.skipped)
 
