@@ -77,3 +77,14 @@ def search_job(
     result = netadapt_search(module, data, costs, SearchConfig(sparsity=sparsity, step=step), ctx)
     sparsities = {n: round(v, 4) for n, v in result["sparsities"].items()}
     return {**result, "sparsities": sparsities, "params": {"method": "magnitude", "sparsities": sparsities}}
+
+
+def allocate_job(ctx: JobContext, scan: dict[str, Any], costs: Any, kind: str, value: float) -> dict[str, float]:
+    """Thread job: per-layer sparsities for a target from an existing scan (the GUI's "Allocate")."""
+    from studio.analysis.sensitivity.result import ScanResult
+    from studio.optimize.prune.allocate import AllocationTarget, allocate
+
+    ctx.progress(0, 1, "allocating")
+    result = allocate(ScanResult.from_dict(scan), costs, AllocationTarget(kind, float(value)))
+    ctx.progress(1, 1, "done")
+    return {n: round(v, 4) for n, v in result.items()}

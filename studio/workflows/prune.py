@@ -232,3 +232,13 @@ def kernel_sparsity(before: LoadedModel, after: LoadedModel) -> float:
     total = sum(int(b.get_submodule(n).weight.numel()) for n in kernel_layers(b))
     kept = sum(int((a.get_submodule(n).weight != 0).sum()) for n in kernel_layers(a))
     return 1.0 - kept / total if total else 0.0
+
+
+def node_marks(graph: Any, pruned_layers: dict[str, float]) -> dict[str, str]:
+    """Graph-view badges for pruned layers: IR node name -> "-50%" for every node of each pruned module."""
+    marks = {}
+    for node in graph.nodes:
+        value = pruned_layers.get(node.module or "")
+        if value:
+            marks[node.name] = f"−{100 * value:.0f}%"
+    return marks

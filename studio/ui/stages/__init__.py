@@ -33,4 +33,6 @@ class StageSpec:
 
 
 #: The built-in stages after "Model" (which the window builds itself), in sidebar order.
-BUILTIN_STAGES: tuple[StageSpec, ...] = ()
+BUILTIN_STAGES: tuple[StageSpec, ...] = (
+    StageSpec("prune", "Prune", "studio.ui.prune.panel:PrunePanel", "Sensitivity scan, per-layer sparsity, apply"),
+)
