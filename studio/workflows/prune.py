@@ -165,6 +165,23 @@ def _check(ctx: Any) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ jobs
+def module_to_bytes(module: Any) -> bytes:
+    """A model for a process job's result. Why bytes: results cross the pipe with multiprocessing's pickler,
+    which (once torch is imported) hands tensors over as shared memory that dies with the worker, so the
+    parent gets "worker exited without sending a result". Plain pickle bytes carry the values themselves.
+    This is the studio talking to its own worker, never a file from a user."""
+    import pickle
+
+    return pickle.dumps(module)
+
+
+def module_from_bytes(data: bytes) -> Any:
+    """Inverse of :func:`module_to_bytes` (only for bytes our own worker produced)."""
+    import pickle
+
+    return pickle.loads(data)
+
+
 def prune_job(
     ctx: JobContext, target: ModelHandle, params: dict[str, Any], data_spec: str | None = None
 ) -> dict[str, Any]:
@@ -178,7 +195,7 @@ def prune_job(
     summary = {"before": model_summary(model), "after": model_summary(pruned)}
     ctx.progress(2, 2, "done")
     return {
-        "module": pruned.module,
+        "module": module_to_bytes(pruned.module),
         "input_shape": pruned.input_shape,
         "report": report,
         "summary": summary,
@@ -196,7 +213,7 @@ def finetune_job(ctx: JobContext, target: ModelHandle, data_spec: str, params: d
     model.metadata["pruned_layers"] = _pruned_layers_of(torch_module_of(model))
     tuned, report = finetune_loaded(model, data_spec, params, ctx)
     return {
-        "module": tuned.module,
+        "module": module_to_bytes(tuned.module),
         "input_shape": tuned.input_shape,
         "history": report["history"],
         "step": {"kind": "finetune", **params},

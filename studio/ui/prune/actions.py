@@ -128,13 +128,14 @@ class PruneJobActions:
         """A prune or fine-tune job finished: make its model the current version, then compare."""
         from studio.recipe.steps import describe_step
         from studio.workflows.model_handle import loaded_from_module
-        from studio.workflows.prune import node_marks
+        from studio.workflows.prune import module_from_bytes, node_marks
 
         opened = self.ctx.session.opened
         if opened is None:
             return
         name = opened.model.path.stem if opened.model.path else opened.model.graph.name
-        model = loaded_from_module(result["module"], result["input_shape"], name=name, path=opened.model.path)
+        module = module_from_bytes(result["module"])
+        model = loaded_from_module(module, result["input_shape"], name=name, path=opened.model.path)
         model.metadata["pruned_layers"] = dict(result.get("pruned_layers", {}))
         model.metadata["node_marks"] = node_marks(model.graph, model.metadata["pruned_layers"])
         step = result["step"]
