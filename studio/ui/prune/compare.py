@@ -59,7 +59,9 @@ class ComparisonView(QWidget):
             after = (result or {}).get("after", {}).get(key)
             cells = ("–", "–", "")
             if before is not None and after is not None:
-                change = f"{after - before:+.2f} pt" if key == "accuracy" else f"{100 * (after / before - 1):+.0f} %"
+                change = (
+                    f"{100 * (after - before):+.2f} pt" if key == "accuracy" else f"{100 * (after / before - 1):+.0f} %"
+                )
                 cells = (fmt(before), fmt(after), change if before else "")
             for col, text in enumerate(cells, start=1):
                 item = QTableWidgetItem(text)

@@ -32,7 +32,7 @@ class SensitivityCurvesView(QWidget):
         self.plot.setLabel("left", "accuracy", units="%")
         self.plot.setLabel("bottom", "sparsity of the layer alone", units="%")
         self.plot.getViewBox().setMouseEnabled(x=False, y=False)
-        self.legend = self.plot.addLegend(offset=(-8, -8), labelTextSize="8pt", verSpacing=-6)
+        self.legend = self.plot.addLegend(offset=(8, -8), labelTextSize="9pt", verSpacing=-4)
         self.hover = pg.TextItem(anchor=(0, 1), color="#222", fill=pg.mkBrush(255, 255, 255, 225))
         self.hover.setZValue(30)
         self.hover.hide()

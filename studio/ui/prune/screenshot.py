@@ -28,9 +28,11 @@ def render_screenshot(app: Any, panel: Any, path: str, timeout_s: float = 300.0,
         versions = len(panel.ctx.session.undo_stack)
         panel.start_apply()
         _pump_until(app, lambda: len(panel.ctx.session.undo_stack) > versions, timeout_s)
+        _pump_until(app, lambda: panel.compare.result is not None, timeout_s)
+        panel.compare.set_result(None)
         panel.start_finetune()
         _pump_until(app, lambda: len(panel.training.rows) >= int(panel.toolbar.epochs.value()), timeout_s)
-        _pump_until(app, lambda: panel.compare.result is not None and len(panel.compare.result) == 2, timeout_s)
+        _pump_until(app, lambda: panel.compare.result is not None, timeout_s)
         panel.results.setCurrentWidget(panel.compare)
     layers = panel.decisions.scan.names
     panel._user_selects(layers[min(1, len(layers) - 1)])
