@@ -89,7 +89,7 @@ def run(quick: bool = False) -> dict[str, Any]:
     torch.set_num_threads(min(2, threads))
     try:
         if quick:
-            cases = {"demo": (_demo_case(48), (0.0, 0.5), 1), "resnet20": (_resnet_case(4), (0.0, 0.5), 1)}
+            cases = {"demo": (_demo_case(48), (0.0, 0.5), 1), "resnet20": (_resnet_case(2), (0.5,), 1)}
         else:
             cases = {"demo": (_demo_case(), LEVELS, 3), "resnet20": (_resnet_case(64), LEVELS[::2], 1)}
         measured = {name: _compare(*case, levels, repeats) for name, (case, levels, repeats) in cases.items()}
