@@ -100,7 +100,12 @@ def config_from_method(method: str, sparsity: float | None = None, **extra: Any)
 
 def to_params(config: PruneConfig) -> dict[str, Any]:
     """Plain dict (recipe step params): ``method`` plus the non-default fields."""
-    out: dict[str, Any] = {"method": config.method}
+    if isinstance(config, NMPruning):  # written the way users type it: method = "2:4"
+        out: dict[str, Any] = {"method": f"{config.n}:{config.m}"}
+        if config.layers is not None:
+            out["layers"] = list(config.layers)
+        return out
+    out = {"method": config.method}
     for f in fields(config):
         value = getattr(config, f.name)
         if value is None or value == {}:
