@@ -3,7 +3,8 @@ curves).
 
 Both scans are :mod:`studio.analysis.sensitivity.scan`'s: the engine (cached activations, only the part after
 the perturbed layer recomputed, two threads) and ``straightforward_scan`` (the whole model re-evaluated for
-every layer and every level, level 0 included), on the same subset with the same batches. They are run
+every layer and every level, level 0 included), on the same subset with the same batches. The loop runs both
+with torch's threads (two) and with one thread; the ratio is against the faster of the two. They are run
 alternately and the fastest of each is compared, so a burst of load on a shared machine hits both alike.
 
 Models: the digits demo CNN on its 359 validation digits, and ResNet-20 (residual adds; seeded weights,
@@ -59,19 +60,33 @@ def _compare(model: Any, data: Any, levels: tuple[float, ...], repeats: int) -> 
 
     config = ScanConfig(levels=levels, batch_size=512)
     one_worker = ScanConfig(levels=levels, batch_size=512, workers=1)
-    fast_s, slow_s, single_s = [], [], []
+    import torch
+
+    fast_s, slow_s, single_s, slow_one_thread_s = [], [], [], []
     same = True
+    threads = torch.get_num_threads()
     for _ in range(repeats):
         t, fast = _time(lambda: scan_sensitivity(model, data, MagnitudeSparsity(), config=config))
         fast_s.append(t)
         t, slow = _time(lambda: straightforward_scan(model, data, MagnitudeSparsity(), None, config))
         slow_s.append(t)
+        # The loop on one thread too: on a busy machine two OpenMP threads can be much slower than one, and
+        # the engine must beat the loop's best configuration, not its worst.
+        torch.set_num_threads(1)
+        try:
+            t, slow_one = _time(lambda: straightforward_scan(model, data, MagnitudeSparsity(), None, config))
+        finally:
+            torch.set_num_threads(threads)
+        slow_one_thread_s.append(t)
+        same = same and slow_one.same_curves(slow)
         t, single = _time(lambda: scan_sensitivity(model, data, MagnitudeSparsity(), config=one_worker))
         single_s.append(t)
         same = same and fast.same_curves(slow) and single.same_curves(slow)
     return {
         "fast_s": min(fast_s),
-        "slow_s": min(slow_s),
+        "slow_s": min(min(slow_s), min(slow_one_thread_s)),
+        "slow_threads_s": min(slow_s),
+        "slow_one_thread_s": min(slow_one_thread_s),
         "single_s": min(single_s),
         "same": same,
         "layers": len(fast.layers),
@@ -103,6 +118,8 @@ def run(quick: bool = False) -> dict[str, Any]:
         metrics[f"{name}_scan_s"] = m["fast_s"]
         metrics[f"{name}_scan_one_worker_s"] = m["single_s"]
         baseline[f"{name}_straightforward_s"] = m["slow_s"]
+        baseline[f"{name}_straightforward_all_threads_s"] = m["slow_threads_s"]
+        baseline[f"{name}_straightforward_one_thread_s"] = m["slow_one_thread_s"]
         ratio = m["slow_s"] / m["fast_s"]
         ratios[f"{name}_speedup"] = ratio
         ratios[f"{name}_speedup_one_worker"] = m["slow_s"] / m["single_s"]
