@@ -32,6 +32,7 @@ BENCHMARKS: dict[str, str] = {
     "launch": "benchmarks.bench_launch",
     "graph": "benchmarks.bench_graph",
     "deploy": "benchmarks.bench_deploy",
+    "sensitivity": "benchmarks.bench_sensitivity",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 
