@@ -410,37 +410,34 @@ def trace_float_graph(module: Any, input_shape: tuple[int, ...], name: str = "mo
 
 # ---------------------------------------------------------------------------------------------- running
 
-WeightFn = Callable[[FloatOp], Any]
+CallFn = Callable[["FloatOp", list[Any]], Any]
 ObserveFn = Callable[[str, Any], Any]
 
 
-def _run_op(op: FloatOp, xs: list[Any], weight: Any) -> Any:
+def run_op(op: FloatOp, xs: list[Any], weight: Any = None, bias: Any = None) -> Any:
+    """One op on float tensors (NCHW), with its fused clamp; ``weight``/``bias`` default to the op's own."""
     import torch
     import torch.nn.functional as F
 
     kind = op.kind
+    weight = op.weight if weight is None else weight
+    bias = op.bias if bias is None else bias
     if kind == "conv2d":
         pt, pb, pl, pr = op.attrs["padding"]
+        a = op.attrs
         x = xs[0]
         if (pt, pl) == (pb, pr):
-            y = F.conv2d(x, weight, op.bias, op.attrs["stride"], (pt, pl), op.attrs["dilation"], op.attrs["groups"])
+            y = F.conv2d(x, weight, bias, a["stride"], (pt, pl), a["dilation"], a["groups"])
         else:
-            y = F.conv2d(
-                F.pad(x, (pl, pr, pt, pb)),
-                weight,
-                op.bias,
-                op.attrs["stride"],
-                0,
-                op.attrs["dilation"],
-                op.attrs["groups"],
-            )
+            y = F.conv2d(F.pad(x, (pl, pr, pt, pb)), weight, bias, a["stride"], 0, a["dilation"], a["groups"])
     elif kind == "linear":
-        y = F.linear(xs[0], weight, op.bias)
+        y = F.linear(xs[0], weight, bias)
     elif kind in ("max_pool2d", "avg_pool2d"):
         pt, pb, pl, pr = op.attrs["padding"]
-        fn = F.max_pool2d if kind == "max_pool2d" else F.avg_pool2d
-        kwargs = {} if kind == "max_pool2d" else {"count_include_pad": False}
-        y = fn(xs[0], op.attrs["kernel"], op.attrs["stride"], (pt, pl), **kwargs)
+        if kind == "max_pool2d":
+            y = F.max_pool2d(xs[0], op.attrs["kernel"], op.attrs["stride"], (pt, pl))
+        else:
+            y = F.avg_pool2d(xs[0], op.attrs["kernel"], op.attrs["stride"], (pt, pl), count_include_pad=False)
     elif kind == "add":
         y = xs[0] + xs[1]
     elif kind == "concat":
@@ -455,18 +452,17 @@ def _run_op(op: FloatOp, xs: list[Any], weight: Any) -> Any:
     return y
 
 
-def run_float_graph(
-    graph: FloatGraph, x: Any, *, weight: WeightFn | None = None, observe: ObserveFn | None = None
-) -> Any:
+def run_float_graph(graph: FloatGraph, x: Any, *, call: CallFn | None = None, observe: ObserveFn | None = None) -> Any:
     """Run ``graph`` on the float tensor ``x`` (N, ...); returns the output tensor.
 
-    ``weight(op)`` gives the weight to use (default: ``op.weight``; fake-quantized ones for simulation).
-    ``observe(value_name, tensor)`` is called on the input and on every op's output and returns the tensor to
-    carry on with (calibration records it; simulation returns a fake-quantized copy).
+    ``call(op, inputs)`` replaces :func:`run_op` (the simulated-quantization model runs its weighted layers
+    as submodules with fake-quantized weights). ``observe(value_name, tensor)`` is called on the input and
+    on every op's output and returns the tensor to carry on with (calibration records it; simulation returns
+    a fake-quantized copy).
     """
     values = {graph.input: observe(graph.input, x) if observe else x}
     for op in graph.ops:
-        w = (weight(op) if weight else op.weight) if op.kind in WEIGHTED_KINDS else None
-        y = _run_op(op, [values[v] for v in op.inputs], w)
+        xs = [values[v] for v in op.inputs]
+        y = call(op, xs) if call else run_op(op, xs)
         values[op.output] = observe(op.output, y) if observe else y
     return values[graph.output]
