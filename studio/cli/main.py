@@ -21,7 +21,7 @@ EXIT_USER_ERROR = 2
 #: Modules that each add one or more subcommands: ``add_commands(sub)`` gets the argparse subparsers object.
 #: Why a list of modules: every feature package owns its command next to its code, and this file does not
 #: grow a function per feature.
-COMMAND_MODULES: tuple[str, ...] = ("studio.cli.cmd_apply",)
+COMMAND_MODULES: tuple[str, ...] = ("studio.cli.cmd_apply", "studio.cli.cmd_quantize")
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
