@@ -39,7 +39,15 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--recipe", help="replay this recipe (TOML) instead of the options below")
     p.add_argument("--method", choices=("linear", "kmeans"), default="linear")
     p.add_argument("--bits", type=int, default=8, help="weight bits, 2..8 (default 8)")
-    p.add_argument("--per-channel", action="store_true", help="one weight scale per output channel")
+    grain = p.add_mutually_exclusive_group()
+    grain.add_argument(
+        "--per-channel",
+        dest="per_channel",
+        action="store_true",
+        default=True,
+        help="one weight scale per output channel (the default)",
+    )
+    grain.add_argument("--per-tensor", dest="per_channel", action="store_false", help="one weight scale per layer")
     p.add_argument("--asymmetric", action="store_true", help="asymmetric weight grids (simulation only)")
     p.add_argument("--calibration", choices=sorted(RANGE_METHODS), default="minmax", help="activation ranges")
     p.add_argument("--percentile", type=float, default=99.99, help="for --calibration percentile")
