@@ -117,11 +117,26 @@ def _non_default(config: Any) -> dict[str, Any]:
 
 
 def quantize_job(ctx: JobContext, handle: ModelHandle, data_spec: str, params: dict[str, Any]) -> dict[str, Any]:
-    """Process-runner job: quantize the handle's model; returns ``{"model", "step", "report"}`` (picklable)."""
+    """Process-runner job: quantize the handle's model; returns ``{"model_bytes", "step", "report"}``.
+
+    Why the model travels as plain pickle bytes: the runner's pipe pickles torch tensors by sharing memory
+    with the worker, which is gone once it has sent its result. These bytes are the studio's own worker
+    talking to the studio (as :class:`ModelHandle` does the other way), never a file from a user; read
+    them back with :func:`model_from_job`.
+    """
+    import pickle
+
     from studio.workflows.model_handle import as_handle
 
     result = quantize_loaded(as_handle(handle).load(), data_spec, params, ctx)
-    return {"model": result.model, "step": result.step, "report": result.report}
+    return {"model_bytes": pickle.dumps(result.model), "step": result.step, "report": result.report}
+
+
+def model_from_job(result: dict[str, Any]) -> LoadedModel:
+    """The quantized model of a :func:`quantize_job` result."""
+    import pickle
+
+    return pickle.loads(result["model_bytes"])  # bytes from the studio's own worker, see above
 
 
 def int8_model_of(model: LoadedModel, data_spec: str | None = None) -> Any:

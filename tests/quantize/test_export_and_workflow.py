@@ -17,7 +17,7 @@ from studio.optimize.quantize.config import LinearQuantConfig
 from studio.optimize.quantize.ptq import linear_quantize
 from studio.recipe.replay import replay_steps
 from studio.recipe.steps import describe_step, known_kinds
-from studio.workflows.quantize import export_quantized, quantize_job, quantize_loaded
+from studio.workflows.quantize import export_quantized, model_from_job, quantize_job, quantize_loaded
 
 
 def test_demo_qdq_onnx_agrees_with_the_integer_reference(demo_model: Any, digits: Any) -> None:
@@ -93,7 +93,7 @@ def test_job_result_pickles_and_exports(demo_model: Any, tmp_path: Path) -> None
     handle = ModelHandle(spec=demo_model.metadata.get("spec") or _demo_spec(), steps=())
     result = quantize_job(ConsoleJobContext(quiet=True), handle, "digits", {"method": "linear"})
     again = pickle.loads(pickle.dumps(result))
-    model = again["model"]
+    model = model_from_job(again)
     npz = export_quantized(model, tmp_path / "demo.int8.npz")
     int8 = load_int8(npz)
     assert [type(op).kind for op in int8.ops] == ["conv2d", "conv2d", "max_pool2d", "conv2d", "reshape",

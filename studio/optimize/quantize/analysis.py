@@ -87,6 +87,9 @@ def quantization_analysis(float_module: Any, sim: Any, input_shape: tuple[int, .
             scale, zero = sim.act_qparams[op.output]
             act_range = (scale * (-128 - zero), scale * (127 - zero))
         ref_out = float_values.get(op.output)
+        zeros = float((ref_out == 0).mean()) if ref_out is not None else 0.0
+        # after a ReLU most activations are exactly 0: drawn, they would flatten the rest of the histogram
+        shown = ref_out[ref_out != 0] if ref_out is not None and zeros > 0.1 and zeros < 1.0 else ref_out
         rows.append(
             {
                 "layer": op.name,
@@ -95,7 +98,8 @@ def quantization_analysis(float_module: Any, sim: Any, input_shape: tuple[int, .
                 "weight_hist": _histogram(w),
                 "weight_range": _weight_range(layer),
                 "weight_sqnr_db": weight_sqnr_db(w, wq),
-                "act_hist": _histogram(ref_out) if ref_out is not None else None,
+                "act_hist": _histogram(shown) if shown is not None else None,
+                "act_zero_fraction": zeros if shown is not ref_out else 0.0,
                 "act_range": act_range,
                 "output_sqnr_db": _sqnr(ref_out, sim_values[op.output]) if ref_out is not None else None,
             }

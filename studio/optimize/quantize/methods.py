@@ -44,10 +44,11 @@ def _linear(module: Any, input_shape: tuple[int, ...], config: LinearQuantConfig
 
 
 def _describe_linear(c: LinearQuantConfig) -> str:
-    bits = f"W{c.weight_bits}" if not c.layer_bits else f"W{c.weight_bits} (mixed)"
+    widths = {c.weight_bits, *c.layer_bits.values()} - {32}
     acts = f"A{c.activation_bits}" if c.quantize_activations else "A32"
+    bits = f"W{c.weight_bits}{acts}" if len(widths) <= 1 else f"mixed W{min(widths)}-{max(widths)}, {acts}"
     grain = "per-channel" if c.per_channel else "per-tensor"
-    return f"Quantize {bits}{acts} linear, {grain}, {c.calibration}"
+    return f"Quantize {bits} linear, {grain}, {c.calibration}"
 
 
 def _kmeans(module: Any, input_shape: tuple[int, ...], config: KMeansConfig, data: QuantData, name: str,

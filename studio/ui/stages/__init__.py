@@ -33,4 +33,6 @@ class StageSpec:
 
 
 #: The built-in stages after "Model" (which the window builds itself), in sidebar order.
-BUILTIN_STAGES: tuple[StageSpec, ...] = ()
+BUILTIN_STAGES: tuple[StageSpec, ...] = (
+    StageSpec("quantize", "Quantize", "studio.ui.quantize.panel:QuantizePanel", "bits per layer, PTQ, QAT, int8"),
+)
