@@ -33,14 +33,15 @@ class _QdqBuilder:
         self.specs = {t.name: t for t in model.tensors}
         self.nodes: list[Any] = []
         self.inits: list[Any] = []
-        self.float_of: dict[str, str] = {}  # IR tensor -> name of its dequantized float value
+        self.grid_of: dict[str, TensorSpec] = {}  # IR tensor -> the grid of its Q node
+        self.dq_count: dict[str, int] = {}
         self.codes_of: dict[str, str] = {}  # IR tensor -> name of its uint8 codes
 
     # ------------------------------------------------------------------------------------- helpers
     def init(self, name: str, array: np.ndarray) -> str:
         from onnx import numpy_helper
 
-        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(array), name))
+        self.inits.append(numpy_helper.from_array(np.array(array, order="C"), name))  # keeps 0-d scalars
         return name
 
     def node(self, op: str, inputs: list[str], outputs: list[str], **attrs: Any) -> None:
@@ -48,17 +49,24 @@ class _QdqBuilder:
 
         self.nodes.append(helper.make_node(op, inputs, outputs, name=f"{outputs[0]}_{op}", **attrs))
 
-    def quantize(self, float_name: str, spec: TensorSpec) -> str:
-        """Q/DQ ``float_name`` on ``spec``'s grid; returns the dequantized name."""
+    def quantize(self, float_name: str, spec: TensorSpec) -> None:
+        """Quantize ``float_name`` on ``spec``'s grid (the codes of IR tensor ``spec.name``)."""
         scale = self.init(f"{spec.name}.scale", np.array(spec.scale, np.float32))
         zero = self.init(f"{spec.name}.zp", np.array(spec.zero_point + 128, np.uint8))
         q = f"{spec.name}.q"
         self.node("QuantizeLinear", [float_name, scale, zero], [q])
         self.codes_of[spec.name] = q
-        dq = f"{spec.name}.dq"
-        self.node("DequantizeLinear", [q, scale, zero], [dq])
-        self.float_of[spec.name] = dq
-        return dq
+        self.grid_of[spec.name] = spec
+
+    def dq(self, tensor: str) -> str:
+        """A DequantizeLinear of IR tensor ``tensor`` for one consumer: onnxruntime fuses a DQ -> op -> Q group
+        into an integer kernel only when the DQ feeds nothing else."""
+        spec = self.grid_of[tensor]
+        n = self.dq_count.get(tensor, 0)
+        self.dq_count[tensor] = n + 1
+        out = f"{tensor}.dq{n}"
+        self.node("DequantizeLinear", [self.codes_of[tensor], f"{spec.name}.scale", f"{spec.name}.zp"], [out])
+        return out
 
     def clamp(self, y: str, op: Any, spec: TensorSpec) -> str:
         # The Q node already saturates to [-128, 127] (ReLU is then free, its floor is the zero point);
@@ -92,7 +100,7 @@ class _QdqBuilder:
         pt, pb, pl, pr = op.padding
         self.node(
             "Conv",
-            [self.float_of[op.inputs[0]], w, b],
+            [self.dq(op.inputs[0]), w, b],
             [out],
             group=op.groups,
             strides=list(op.stride),
@@ -109,13 +117,13 @@ class _QdqBuilder:
             h, w_, c = chw
             weights = weights.reshape(len(weights), h, w_, c).transpose(0, 3, 1, 2).reshape(len(weights), -1)
         w, b = self.weights(op, weights, src.scale)
-        self.node("Gemm", [self.float_of[op.inputs[0]], w, b], [out], transB=1)
+        self.node("Gemm", [self.dq(op.inputs[0]), w, b], [out], transB=1)
 
     def max_pool2d(self, op: Any, out: str) -> None:
         pt, pb, pl, pr = op.padding
         self.node(
             "MaxPool",
-            [self.float_of[op.inputs[0]]],
+            [self.dq(op.inputs[0])],
             [out],
             kernel_shape=list(op.kernel),
             strides=list(op.stride),
@@ -126,11 +134,11 @@ class _QdqBuilder:
         h, w, _ = self.specs[op.inputs[0]].shape
         pt, pb, pl, pr = op.padding
         if tuple(op.kernel) == (h, w) and not any(op.padding):
-            self.node("GlobalAveragePool", [self.float_of[op.inputs[0]]], [out])
+            self.node("GlobalAveragePool", [self.dq(op.inputs[0])], [out])
         else:
             self.node(
                 "AveragePool",
-                [self.float_of[op.inputs[0]]],
+                [self.dq(op.inputs[0])],
                 [out],
                 kernel_shape=list(op.kernel),
                 strides=list(op.stride),
@@ -138,14 +146,27 @@ class _QdqBuilder:
                 count_include_pad=0,
             )
 
-    def add(self, op: Any, out: str) -> None:
-        self.node("Add", [self.float_of[i] for i in op.inputs], [out])
+    def add(self, op: Any, out: str) -> bool:
+        spec = self.specs[op.output]
+        if op.act_min > max(INT8_MIN, spec.zero_point) or op.act_max < INT8_MAX:
+            self.node("Add", [self.dq(i) for i in op.inputs], [out])  # a narrow clamp: float Add + Clip
+            return False
+        # onnxruntime leaves a QDQ Add in float; its QLinearAdd adds the codes directly (ReLU is the saturation)
+        a, b = op.inputs
+        scale = self.init(f"{spec.name}.scale", np.array(spec.scale, np.float32))
+        zero = self.init(f"{spec.name}.zp", np.array(spec.zero_point + 128, np.uint8))
+        q = f"{spec.name}.q"
+        self.node("QLinearAdd", [self.codes_of[a], f"{a}.scale", f"{a}.zp", self.codes_of[b], f"{b}.scale", f"{b}.zp",
+                                 scale, zero], [q], domain="com.microsoft")  # fmt: skip
+        self.codes_of[spec.name] = q
+        self.grid_of[spec.name] = spec
+        return True
 
     def concat(self, op: Any, out: str) -> None:
         rank = len(self.specs[op.output].shape)
         if op.axis % rank != rank - 1 or rank != 3:
             raise OnnxExportError(f"{op.name}: only channel concatenation of feature maps can be exported")
-        self.node("Concat", [self.float_of[i] for i in op.inputs], [out], axis=1)
+        self.node("Concat", [self.dq(i) for i in op.inputs], [out], axis=1)
 
     def reshape(self, op: Any, out: str) -> None:
         src = self.specs[op.inputs[0]]
@@ -153,7 +174,7 @@ class _QdqBuilder:
             raise OnnxExportError(f"{op.name}: only flattening reshapes can be exported to ONNX")
         if len(src.shape) == 3 and src.shape[:2] != (1, 1):
             self.flattened_from[op.output] = src.shape
-        self.node("Flatten", [self.float_of[op.inputs[0]]], [out], axis=1)
+        self.node("Flatten", [self.dq(op.inputs[0])], [out], axis=1)
 
     def build(self) -> Any:
         from onnx import TensorProto, helper
@@ -170,16 +191,13 @@ class _QdqBuilder:
         for op in self.model.ops:
             spec = self.specs[op.output]
             raw = f"{op.output}.float"
-            getattr(self, type(op).kind)(op, raw)
-            if type(op).kind == "reshape":
-                self.float_of[op.output] = raw  # same grid: no new Q/DQ
-                self.codes_of[op.output] = self.codes_of[op.inputs[0]]
-                continue
+            if getattr(self, type(op).kind)(op, raw):
+                continue  # the op wrote codes itself
             clamped = self.clamp(raw, op, spec) if hasattr(op, "act_min") else raw
             self.quantize(clamped, spec)
         (last,) = self.model.outputs
         out_spec = self.specs[last]
-        self.node("Identity", [self.float_of[last]], ["output"])
+        self.node("Identity", [self.dq(last)], ["output"])
         self.node("Identity", [self.codes_of[last]], ["output_codes"])
         out_shape = (
             ["N", out_spec.shape[2], out_spec.shape[0], out_spec.shape[1]]
@@ -196,9 +214,8 @@ class _QdqBuilder:
             ],
             self.inits,
         )
-        onnx_model = helper.make_model(
-            graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="tinyml-studio"
-        )
+        opsets = [helper.make_opsetid("", OPSET), helper.make_opsetid("com.microsoft", 1)]
+        onnx_model = helper.make_model(graph, opset_imports=opsets, producer_name="tinyml-studio")
         onnx_model.ir_version = 8
         return onnx_model
 
