@@ -115,3 +115,28 @@ def test_float_model_needs_data_to_write_int8(demo_model: Any, tmp_path: Path) -
         export_quantized(demo_model, tmp_path / "x.int8.npz")
     path = export_quantized(demo_model, tmp_path / "x.int8.npz", "digits")
     assert load_int8(path).metadata["layers"]["conv1"] == ["conv1", "bn1", "relu1"]
+
+
+def test_pruning_and_quantization_combine_in_one_recipe(demo_model: Any) -> None:
+    import copy
+
+    import torch
+
+    from studio.recipe.steps import register_step
+    from studio.workflows.model_handle import loaded_from_module
+
+    def zero_small(model: Any, params: dict, env: Any) -> Any:  # a stand-in for the prune stage's steps
+        module = copy.deepcopy(model.module)
+        with torch.no_grad():
+            for m in module.modules():
+                if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
+                    w = m.weight
+                    w[w.abs() < w.abs().flatten().kthvalue(int(params["sparsity"] * w.numel())).values] = 0
+        return loaded_from_module(module, model.input_shape, name="pruned")
+
+    register_step("test-zero-small", zero_small, needs_data=False)
+    steps = [{"kind": "test-zero-small", "sparsity": 0.5}, {"kind": "quantize", "weight_bits": 4}]
+    out = replay_steps(demo_model, steps, data="digits")
+    codes = out.module.layer("conv3").integer_weight()
+    assert (codes == 0).mean() >= 0.5  # pruned zeros stay exact zeros on the symmetric grid
+    assert codes.min() >= -7 and codes.max() <= 7
