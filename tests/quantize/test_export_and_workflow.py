@@ -131,7 +131,7 @@ def test_pruning_and_quantization_combine_in_one_recipe(demo_model: Any) -> None
             for m in module.modules():
                 if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear)):
                     w = m.weight
-                    w[w.abs() < w.abs().flatten().kthvalue(int(params["sparsity"] * w.numel())).values] = 0
+                    w[w.abs() <= w.abs().flatten().kthvalue(int(params["sparsity"] * w.numel())).values] = 0
         return loaded_from_module(module, model.input_shape, name="pruned")
 
     register_step("test-zero-small", zero_small, needs_data=False)
