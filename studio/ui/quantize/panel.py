@@ -9,14 +9,11 @@ demo.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QGroupBox,
@@ -35,6 +32,7 @@ from studio.core.commands import FunctionCommand
 from studio.core.jobs import JobSpec
 from studio.ui.quantize.bits_table import LayerBitsTable
 from studio.ui.quantize.config_form import ConfigForm
+from studio.ui.quantize.mixed_precision import MixedPrecisionBox
 from studio.ui.quantize.plots import BitCurvesPlot, RangeHistogram
 from studio.ui.quantize.rows import FLOAT_BITS, LayerRow, planned_bytes, rows_for
 from studio.ui.quantize.summary_card import BeforeAfterCard
@@ -141,7 +139,14 @@ class QuantizePanel(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addWidget(self.card, 1)
-        top.addWidget(self._scan_box(), 1)
+        self.mixed = MixedPrecisionBox()
+        self.mixed.scan_button.clicked.connect(self.run_scan)
+        self.mixed.allocate_button.clicked.connect(self.allocate)
+        self.scan_button = self.mixed.scan_button
+        self.allocate_button = self.mixed.allocate_button
+        self.target_kib = self.mixed.target_kib
+        self.allocation_label = self.mixed.allocation_label
+        top.addWidget(self.mixed, 1)
         top_widget = QWidget()
         top_widget.setLayout(top)
 
@@ -165,31 +170,6 @@ class QuantizePanel(QWidget):
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(settings)
         layout.addWidget(split, 1)
-
-    def _scan_box(self) -> QGroupBox:
-        box = QGroupBox("Mixed precision")
-        self.scan_button = QPushButton("Scan bit widths")
-        self.scan_button.setToolTip("Accuracy of the model with one layer at a time quantized to 8..2 bits")
-        self.scan_button.clicked.connect(self.run_scan)
-        self.target_kib = QDoubleSpinBox()
-        self.target_kib.setRange(0.1, 1e6)
-        self.target_kib.setDecimals(1)
-        self.target_kib.setSuffix(" KiB")
-        self.target_kib.setValue(10.0)
-        self.allocate_button = QPushButton("Allocate bits")
-        self.allocate_button.setToolTip("Choose per-layer bits that fit the size target and lose the least accuracy")
-        self.allocate_button.clicked.connect(self.allocate)
-        self.allocation_label = QLabel("Scan first, then allocate bits for a size target.")
-        self.allocation_label.setWordWrap(True)
-        row = QHBoxLayout()
-        row.addWidget(self.scan_button)
-        row.addWidget(QLabel("Target"))
-        row.addWidget(self.target_kib)
-        row.addWidget(self.allocate_button)
-        layout = QVBoxLayout(box)
-        layout.addLayout(row)
-        layout.addWidget(self.allocation_label)
-        return box
 
     # ------------------------------------------------------------------------------------------- state
     def params(self) -> dict[str, Any]:
@@ -431,48 +411,11 @@ def _export_job(ctx: Any, model: Any, path: str, data_spec: str) -> str:
     return str(export_quantized(model, path, data_spec))
 
 
-def _run_demo_steps(panel: QuantizePanel) -> None:
-    """Quantize and scan synchronously (for screenshots): what the jobs would do, in this process."""
-    from studio.workflows.quantize import quantize_loaded
-    from studio.workflows.quantize_scan import bit_scan_loaded
-
-    session = panel.ctx.session
-    model = session.opened.model
-    panel.show_scan(bit_scan_loaded(model, "digits", {"bits": list(SCAN_BITS)}))
-    panel.target_kib.setValue(9.0)
-    panel.allocate()
-    result = quantize_loaded(model, "digits", panel.params())
-    session.derive(result.model, result.report["description"], result.step)
-    panel.table.select_layer("conv2")
-
-
 def main(argv: list[str] | None = None) -> int:
-    """``python -m studio.ui.quantize.panel [--screenshot PNG]``: the stage on the demo model."""
-    from PySide6.QtWidgets import QApplication
+    """``python -m studio.ui.quantize.panel [--screenshot PNG]`` (see :mod:`studio.ui.quantize.preview`)."""
+    from studio.ui.quantize.preview import main as preview_main
 
-    from studio.ui.stages.context import standalone_context
-    from studio.ui.theme import apply_theme
-
-    parser = argparse.ArgumentParser(prog="python -m studio.ui.quantize.panel")
-    parser.add_argument("--screenshot", help="quantize and scan the demo, save a PNG of the panel and exit")
-    parser.add_argument("--theme", default="light", choices=("light", "dark"))
-    args = parser.parse_args(argv)
-    app = QApplication.instance() or QApplication(sys.argv)
-    apply_theme(app, args.theme)
-    ctx = standalone_context("demo")
-    panel = QuantizePanel(ctx)
-    panel.setWindowTitle("TinyML Studio — Quantize")
-    panel.resize(1280, 860)
-    panel.show()
-    if args.screenshot:
-        _run_demo_steps(panel)
-        app.processEvents()
-        panel.grab().save(args.screenshot)
-        ctx.services.jobs.shutdown()
-        return 0
-    status = app.exec()
-    ctx.services.jobs.shutdown()
-    return status
+    return preview_main(argv)
 
 
 if __name__ == "__main__":
