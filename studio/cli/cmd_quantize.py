@@ -56,9 +56,27 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--calibration-samples", type=int, default=256)
     p.add_argument("--fine-tune-epochs", type=int, default=3, help="k-means codebook fine-tuning epochs")
     p.add_argument("--qat-epochs", type=int, default=0, help="quantization-aware training after linear PTQ")
+    p.add_argument(
+        "--size-target",
+        type=int,
+        metavar="BYTES",
+        help="mixed precision: scan bits per layer, then pick the bits that fit BYTES of weights",
+    )
     p.add_argument("--out", help="write the result: .int8.npz, .onnx (QDQ int8) or .pt2")
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.set_defaults(func=cmd_quantize)
+
+    p = sub.add_parser("bitscan", help="per-layer bit-width sensitivity: accuracy with one layer quantized at a time")
+    p.add_argument("model", help="model file (state_dict, .pt2, .py) or 'demo'")
+    p.add_argument("--arch", help="zoo architecture for a state_dict")
+    p.add_argument("--input-shape", help="input shape with batch, e.g. 1,3,32,32")
+    p.add_argument("--data", default="digits", help="evaluation data: 'digits', a folder or a .npz")
+    p.add_argument("--bits", default="8,6,5,4,3,2", help="comma-separated bit widths (default 8,6,5,4,3,2)")
+    p.add_argument("--method", choices=("linear", "kmeans"), default="linear")
+    p.add_argument("--samples", type=int, default=512, help="validation images to score on")
+    p.add_argument("--size-target", type=int, metavar="BYTES", help="also allocate bits for this weight size")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bitscan)
 
 
 def _params(args: argparse.Namespace) -> dict[str, Any]:
@@ -127,10 +145,18 @@ def cmd_quantize(args: argparse.Namespace) -> int:
     check_output_path(args.out)
     ctx = ConsoleJobContext(quiet=args.json)
     model = ModelHandle(model_spec(args)).load()
+    allocation = None
     if args.recipe:
         after, report = _run_recipe(model, args, ctx)
     else:
-        result = quantize_loaded(model, args.data, _params(args), ctx)
+        params = _params(args)
+        if args.size_target:
+            from studio.workflows.quantize_scan import allocate_for_target, bit_scan_loaded
+
+            scan = bit_scan_loaded(model, args.data, {"method": args.method}, ctx)
+            allocation = allocate_for_target(scan, args.size_target)
+            params["layer_bits"] = {**allocation["layer_bits"], **params["layer_bits"]}
+        result = quantize_loaded(model, args.data, params, ctx)
         after, report = result.model, result.report
         if args.qat_epochs > 0:
             if args.method != "linear":
@@ -140,6 +166,8 @@ def cmd_quantize(args: argparse.Namespace) -> int:
             report["accuracy_after"] = tuned.report["accuracy_after"]
             report["description"] += f"; {tuned.report['description']}"
             after = tuned.model
+    if allocation is not None:
+        report["allocation"] = allocation
     if args.out:
         _write(after, args, report)
     if args.json:
@@ -154,4 +182,36 @@ def cmd_quantize(args: argparse.Namespace) -> int:
         print(f"onnxruntime vs integer reference: max difference {agreement['max_code_difference']} code(s)")
     if "out" in report:
         print(f"wrote {report['out']}")
+    return 0
+
+
+def cmd_bitscan(args: argparse.Namespace) -> int:
+    """Print each layer's accuracy at each bit width (and, with ``--size-target``, the allocated bits)."""
+    from studio.cli.console_context import ConsoleJobContext
+    from studio.cli.main import model_spec, print_json
+    from studio.workflows.model_handle import ModelHandle
+    from studio.workflows.quantize_scan import allocate_for_target, bit_scan_loaded
+
+    try:
+        bits = [int(b) for b in args.bits.split(",") if b.strip()]
+    except ValueError:
+        raise StudioError(f"--bits wants comma-separated integers, got {args.bits!r}") from None
+    model = ModelHandle(model_spec(args)).load()
+    params = {"bits": bits, "method": args.method, "samples": args.samples}
+    scan = bit_scan_loaded(model, args.data, params, ConsoleJobContext(quiet=args.json))
+    if args.size_target:
+        scan["allocation"] = allocate_for_target(scan, args.size_target)
+    if args.json:
+        print_json(scan)
+        return 0
+    widths = scan["curves"][0]["bits"] if scan["curves"] else []
+    print(f"float accuracy {100 * scan['baseline']:.2f}% on {scan['samples']} images ({args.method})")
+    print(f"{'layer':<32} {'weights':>9} " + " ".join(f"{b:>3}b acc" for b in widths))
+    for c in scan["curves"]:
+        print(f"{c['layer'][:32]:<32} {c['params']:>9} " + " ".join(f"{100 * a:>7.2f}%" for a in c["accuracy"]))
+    if "allocation" in scan:
+        a = scan["allocation"]
+        bits_text = ", ".join(f"{k}={v}" for k, v in a["layer_bits"].items())
+        print(f"for {a['target_bytes']:,} bytes: {bits_text} ({a['size_bytes']:,} bytes, predicted "
+              f"{100 * a['predicted_accuracy']:.2f}%{'' if a['fits'] else ', does NOT fit'})")  # fmt: skip
     return 0

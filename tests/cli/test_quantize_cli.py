@@ -50,3 +50,14 @@ def test_bad_options_are_one_line_errors(argv: list[str], message: str, capsys: 
     assert main(["quantize", "demo", *argv]) == 2
     err = capsys.readouterr().err.strip()
     assert message in err and len(err.splitlines()) == 1
+
+
+def test_bitscan_and_size_target(capsys: pytest.CaptureFixture) -> None:
+    assert main(["bitscan", "demo", "--bits", "8,2", "--samples", "200", "--size-target", "9000", "--json"]) == 0
+    scan = json.loads(capsys.readouterr().out)
+    assert [c["layer"] for c in scan["curves"]] == ["conv1", "conv2", "conv3", "fc"]
+    assert all(c["bits"] == [8, 2] and len(c["accuracy"]) == 2 for c in scan["curves"])
+    allocation = scan["allocation"]
+    assert allocation["fits"] and allocation["size_bytes"] <= 9000
+    assert set(allocation["layer_bits"].values()) <= {8, 2}
+    assert main(["bitscan", "demo", "--bits", "8,x"]) == 2

@@ -44,9 +44,13 @@ def _linear(module: Any, input_shape: tuple[int, ...], config: LinearQuantConfig
 
 
 def _describe_linear(c: LinearQuantConfig) -> str:
-    widths = {c.weight_bits, *c.layer_bits.values()} - {32}
     acts = f"A{c.activation_bits}" if c.quantize_activations else "A32"
-    bits = f"W{c.weight_bits}{acts}" if len(widths) <= 1 else f"mixed W{min(widths)}-{max(widths)}, {acts}"
+    widths = sorted(set(c.layer_bits.values()) - {32})
+    if not widths or widths == [c.weight_bits]:
+        bits = f"W{c.weight_bits}{acts}"
+    else:
+        per_layer = f"W{widths[0]}" if len(widths) == 1 else f"W{widths[0]}-{widths[-1]}"
+        bits = f"{per_layer} per layer (default W{c.weight_bits}), {acts}"
     grain = "per-channel" if c.per_channel else "per-tensor"
     return f"Quantize {bits} linear, {grain}, {c.calibration}"
 
