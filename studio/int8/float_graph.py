@@ -70,6 +70,13 @@ def effective_weight(module: Any) -> Any:
     return getter() if callable(getter) else module.weight
 
 
+def _attr(gm: Any, target: str) -> Any:
+    value = gm
+    for part in str(target).split("."):
+        value = getattr(value, part)
+    return value.detach()
+
+
 def trace_float_graph(module: Any, input_shape: tuple[int, ...], name: str = "model") -> FloatGraph:
     """The :class:`FloatGraph` of ``module`` (not modified) for inputs of ``input_shape`` (with batch).
 
@@ -81,16 +88,26 @@ def trace_float_graph(module: Any, input_shape: tuple[int, ...], name: str = "mo
     import torch.fx
     from torch.fx.passes.shape_prop import ShapeProp
 
+    from studio.int8.aten_trace import handle_aten, is_aten_graph
     from studio.int8.fx_trace import Builder, fold_and_fuse, handle_function, handle_module, leaf_tracer
 
-    module = copy.deepcopy(module).eval()
-    try:
-        gm = torch.fx.GraphModule(module, leaf_tracer().trace(module))
-    except Exception as exc:
-        raise LoweringError(f"{name}: torch.fx cannot trace the model ({type(exc).__name__}: {exc})") from None
+    aten = is_aten_graph(module)
+    if aten:  # an exported program's module: its graph is already traced, down to aten ops
+        import warnings
+
+        with warnings.catch_warnings():  # torch 2.13 warns about its own pytree specs when they are copied
+            warnings.simplefilter("ignore", FutureWarning)
+            gm = copy.deepcopy(module)
+    else:
+        module = copy.deepcopy(module).eval()
+        try:
+            gm = torch.fx.GraphModule(module, leaf_tracer().trace(module))
+        except Exception as exc:
+            raise LoweringError(f"{name}: torch.fx cannot trace the model ({type(exc).__name__}: {exc})") from None
     with torch.no_grad():
         ShapeProp(gm).propagate(torch.zeros(*input_shape))
     b = Builder(gm, name)
+    constants: dict[str, Any] = {}
     graph_input = graph_output = None
     for node in gm.graph.nodes:
         meta = node.meta.get("tensor_meta")
@@ -100,8 +117,14 @@ def trace_float_graph(module: Any, input_shape: tuple[int, ...], name: str = "mo
             if graph_input is not None:
                 raise LoweringError(f"{name}: only models with one input can be lowered")
             graph_input = node.name
+        elif node.op == "get_attr" and aten:
+            constants[node.name] = _attr(gm, node.target)
+        elif node.op == "call_module" and aten:
+            b.non_tensor.add(node.name)  # export's shape guards
         elif node.op == "call_module":
             handle_module(b, node)
+        elif node.op == "call_function" and aten:
+            handle_aten(b, node, constants)
         elif node.op in ("call_function", "call_method"):
             handle_function(b, node)
         elif node.op == "output":
