@@ -98,3 +98,30 @@ def test_the_window_lists_the_quantize_stage(qtbot: Any) -> None:
     from studio.ui.stages import BUILTIN_STAGES
 
     assert any(s.id == "quantize" and s.title == "Quantize" for s in BUILTIN_STAGES)
+
+
+@pytest.mark.slow
+def test_the_stage_works_inside_the_window(qtbot: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from studio.app import AppServices
+    from studio.ui.main_window import MainWindow
+    from studio.ui.quantize.panel import QuantizePanel
+
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: None)
+    services = AppServices()
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        with qtbot.waitSignal(win.modelShown, timeout=120_000):
+            win.open_target("demo")
+        win.show_stage("quantize")
+        panel = win.stage_stack.currentWidget()
+        assert isinstance(panel, QuantizePanel)
+        assert [r.layer for r in panel.rows] == ["conv1", "conv2", "conv3", "fc"]
+        panel.table.select_layer("conv3")  # the window's layer table follows the stage's selection
+        assert "conv3" in str(win.layer_table.selected_layer())
+    finally:
+        win.close()
+        services.jobs.shutdown()
