@@ -33,6 +33,7 @@ BENCHMARKS: dict[str, str] = {
     "graph": "benchmarks.bench_graph",
     "deploy": "benchmarks.bench_deploy",
     "sensitivity": "benchmarks.bench_sensitivity",
+    "quantize": "benchmarks.bench_quantize",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 

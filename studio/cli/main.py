@@ -25,6 +25,7 @@ EXIT_USER_ERROR = 2
 COMMAND_MODULES: tuple[str, ...] = (
     "studio.cli.cmd_apply",
     "studio.cli.cmd_prune",
+    "studio.cli.cmd_quantize",
     "studio.cli.cmd_deploy",
 )
 
