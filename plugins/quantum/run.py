@@ -52,6 +52,24 @@ class RunResult:
         return out
 
 
+#: Library gates qiskit-aer has no instruction for; under hand-built noise both simulators run their decomposition.
+AER_UNSUPPORTED = frozenset({"ch", "crx", "cry", "crz", "cu", "cswap"})
+
+
+def aer_compatible(circuit: Circuit) -> Circuit:
+    """``circuit`` with gates Aer lacks rewritten (by qiskit's transpiler) into gates it has; symbols are kept."""
+    if not any(op.name in AER_UNSUPPORTED for op in circuit.operations):
+        return circuit
+    from qiskit import transpile
+
+    from plugins.quantum.circuit.gates import GATES
+    from plugins.quantum.qiskit_bridge.convert import from_qiskit, to_qiskit
+
+    basis = [g.name for g in GATES if g.is_unitary and g.name not in AER_UNSUPPORTED] + ["measure"]
+    rewritten = transpile(to_qiskit(circuit), basis_gates=basis, optimization_level=0)
+    return from_qiskit(rewritten).circuit.with_values(circuit.values())
+
+
 def _device_circuit(circuit: Circuit, noise: NoiseConfig | None) -> tuple[Circuit, Any, dict[str, Any] | None, Any]:
     """The circuit to simulate, its noise spec (remapped to its qubits), the transpile summary and report."""
     if noise is None:
@@ -64,7 +82,7 @@ def _device_circuit(circuit: Circuit, noise: NoiseConfig | None) -> tuple[Circui
         bound = report.circuit.with_values(circuit.values())
         spec = spec.remapped(dict(enumerate(report.physical)))
         return bound, spec, report.summary(), report
-    return circuit, spec, None, None
+    return aer_compatible(circuit), spec, None, None
 
 
 def outcome_distribution(
@@ -152,7 +170,7 @@ def run_on_aer(circuit: Circuit, noise: NoiseConfig | None = None, shots: int = 
         sim = AerSimulator(method="density_matrix", noise_model=build_aer_noise(noise), seed_simulator=seed)
         result = sim.run(tqc, shots=shots).result()
         return dict(result.get_counts())
-    qc = to_qiskit(with_measurements(circuit), bind=values)
+    qc = to_qiskit(with_measurements(aer_compatible(circuit)), bind=values)
     if noise is None:
         sim = AerSimulator(method="statevector", seed_simulator=seed)
     else:
