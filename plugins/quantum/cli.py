@@ -40,6 +40,8 @@ def add_commands(sub: Any) -> None:
     t.add_argument("--lr", type=float, default=0.05)
     t.add_argument("--seed", type=int, default=0)
     t.add_argument("--aer-shots", type=int, default=1024, help="shots per sample on Aer (0: skip Aer)")
+    t.add_argument("--max-train", type=int, help="use at most this many training digits (quick runs)")
+    t.add_argument("--max-val", type=int, help="use at most this many validation digits (quick runs)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_train)
 
@@ -131,6 +133,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         normalize=aware or args.normalize,
         quantize=aware or args.quantize,
         aer_shots=args.aer_shots,
+        max_train=args.max_train,
+        max_val=args.max_val,
     )
     ctx = ConsoleJobContext(quiet=args.json)
     if args.compare:

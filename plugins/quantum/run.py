@@ -194,3 +194,28 @@ def compare_with_aer(probabilities: dict[str, float], counts: dict[str, int]) ->
         sigma = math.sqrt(max(p * (1 - p), 1e-12) / shots) + 1.0 / shots
         worst = max(worst, abs(p - f) / sigma)
     return {"shots": shots, "total_variation": tvd, "max_z": worst, "agrees": worst <= 4.5}
+
+
+def verify_with_aer_job(ctx: Any, circuit: Circuit, noise: NoiseConfig | None, shots: int = 4096) -> dict[str, Any]:
+    """The "Verify with Aer" job: our probabilities, Aer's counts for the same circuit and noise, and the verdict."""
+    ctx.progress(0, 2, "simulating with the studio's simulator")
+    ours = run_circuit(circuit, noise)
+    ctx.progress(1, 2, f"running {shots} shots on qiskit-aer")
+    counts = run_on_aer(circuit, noise, shots=shots)
+    ctx.progress(2, 2, "compared")
+    return {
+        "probabilities": ours.probabilities,
+        "width": ours.width,
+        "counts": counts,
+        **compare_with_aer(ours.probabilities, counts),
+    }
+
+
+def transpile_job(ctx: Any, circuit: Circuit, backend: str, optimization_level: int = 1) -> Any:
+    """The transpile view's job: the :class:`TranspileReport` for ``circuit`` on ``backend``."""
+    from plugins.quantum.qiskit_bridge.transpile import transpile_for_backend
+
+    ctx.progress(0, 1, f"transpiling to {backend}")
+    report = transpile_for_backend(circuit, backend, optimization_level=optimization_level)
+    ctx.progress(1, 1, "done")
+    return report

@@ -69,6 +69,41 @@ class NoiseModelSpec:
             self.name, channels, dict(self.arity_defaults), readout, self.readout_default, self.description
         )
 
+    def scaled(self, factor: float) -> NoiseModelSpec:
+        """The same model with every error ``factor`` times as likely: each channel becomes its Pauli twirl with
+        non-identity probabilities times ``factor``, each readout flip probability times ``factor`` (capped).
+
+        Why: QuantumNAT's noise factor, and "what if the device were k times noisier" for a small circuit.
+        An error probability that would exceed 1 is capped at 1. Raises ``NoiseError`` for a negative factor.
+        """
+        from plugins.quantum.noise.channels import NoiseError, pauli_channel
+
+        if factor < 0:
+            raise NoiseError(f"noise factor must be >= 0, got {factor:g}")
+
+        if factor == 1.0:
+            return self
+
+        def scale(ch: Channel) -> Channel:
+            probs = ch.pauli_probabilities.copy()
+            probs[1:] *= factor
+            if probs[1:].sum() > 1:  # e.g. a long reset: cap at "always an error", keep the error mix
+                probs[1:] /= probs[1:].sum()
+            probs[0] = 1 - probs[1:].sum()
+            return pauli_channel(probs, ch.num_qubits, f"{ch.label} x{factor:g}")
+
+        def scale_readout(err: ReadoutError) -> ReadoutError:
+            return ReadoutError(min(0.5, err.prob_meas1_prep0 * factor), min(0.5, err.prob_meas0_prep1 * factor))
+
+        return NoiseModelSpec(
+            f"{self.name} x{factor:g}",
+            {k: scale(ch) for k, ch in self.gate_channels.items()},
+            {k: scale(ch) for k, ch in self.arity_defaults.items()},
+            {q: scale_readout(e) for q, e in self.readout.items()},
+            scale_readout(self.readout_default) if self.readout_default else None,
+            f"{self.description}, errors x{factor:g}",
+        )
+
     def mean_errors(self) -> dict[str, float]:
         """Average twirled error probability per gate name and the mean readout error (for the views)."""
         sums: dict[str, list[float]] = {}
