@@ -31,6 +31,7 @@ from typing import Any
 BENCHMARKS: dict[str, str] = {
     "launch": "benchmarks.bench_launch",
     "graph": "benchmarks.bench_graph",
+    "quantum": "benchmarks.bench_quantum",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 

@@ -35,6 +35,8 @@ def add_commands(sub: Any) -> None:
     t.add_argument("--normalize", action="store_true", help="post-measurement normalization only")
     t.add_argument("--quantize", action="store_true", help="output quantization only")
     t.add_argument("--compare", action="store_true", help="train plainly and noise-aware; report both gaps")
+    t.add_argument("--noise-scale", type=float, default=1.0, help="make the device this many times noisier")
+    t.add_argument("--eval-shots", type=int, default=1024, help="shots per digit under noise in torch (0: exact)")
     t.add_argument("--epochs", type=int, default=15)
     t.add_argument("--blocks", type=int, default=2, help="trainable blocks (2 rotations per qubit + CX ring)")
     t.add_argument("--lr", type=float, default=0.05)
@@ -133,6 +135,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         normalize=aware or args.normalize,
         quantize=aware or args.quantize,
         aer_shots=args.aer_shots,
+        noise_scale=args.noise_scale,
+        eval_shots=args.eval_shots,
         max_train=args.max_train,
         max_val=args.max_val,
     )

@@ -55,24 +55,20 @@ def live_snapshot(
     Under a device's noise the circuit is transpiled first and ``column`` is ignored (device columns differ).
     Raises StudioError subclasses for missing symbol values, bad noise values or unknown devices.
     """
-    import torch
-
     from plugins.quantum.noise.sources import build_noise_spec
     from plugins.quantum.run import aer_compatible
     from plugins.quantum.sim.density import simulate_density
+    from plugins.quantum.sim.fast import bloch_vectors, simulate_fast
     from plugins.quantum.sim.outcomes import (
         apply_readout,
         bloch_vectors_from_density,
-        bloch_vectors_from_state,
         density_probabilities,
         outcome_index_map,
         outcome_probabilities,
         readout_qubits,
         sample_counts,
-        state_probabilities,
     )
     from plugins.quantum.sim.program import compile_circuit
-    from plugins.quantum.sim.statevector import simulate
 
     start = time.perf_counter()
     transpile = None
@@ -90,23 +86,26 @@ def live_snapshot(
         spec = spec or build_noise_spec(noise)
     prepared = time.perf_counter()
     n = sim.num_qubits
-    program = compile_circuit(sim)
     values = sim.values()
     amplitudes = density = None
+    index, width = outcome_index_map(sim)
     if spec is None:
-        state = simulate(program, values, dtype=torch.complex128)
-        probs = state_probabilities(state)
-        bloch = bloch_vectors_from_state(state, n)[0].numpy()
-        amplitudes = state[0].numpy()
-        method = "statevector"
-    else:
-        rho = simulate_density(program, values, noise=spec)
-        probs = apply_readout(density_probabilities(rho), spec, readout_qubits(sim), n)
-        bloch = bloch_vectors_from_density(rho, n)[0].numpy()
-        density = rho[0].numpy() if n <= DENSITY_VIEW_QUBITS else None
-        method = "density matrix"
+        amplitudes = simulate_fast(sim, values)
+        probs_np = amplitudes.real**2 + amplitudes.imag**2
+        outcome = np.bincount(index, weights=probs_np, minlength=2**width)
+        counts = sample_counts(outcome, width, shots, np.random.default_rng(seed)) if shots else None
+        done = time.perf_counter()
+        return LiveSnapshot(
+            outcome, width, amplitudes, bloch_vectors(amplitudes, n), None, counts, "statevector",
+            (done - prepared) * 1000, n, None, (prepared - start) * 1000,
+        )  # fmt: skip
+    program = compile_circuit(sim)
+    rho = simulate_density(program, values, noise=spec)
+    probs = apply_readout(density_probabilities(rho), spec, readout_qubits(sim), n)
+    bloch = bloch_vectors_from_density(rho, n)[0].numpy()
+    density = rho[0].numpy() if n <= DENSITY_VIEW_QUBITS else None
+    method = "density matrix"
     outcome = outcome_probabilities(probs, sim)[0].numpy()
-    _, width = outcome_index_map(sim)
     counts = sample_counts(outcome, width, shots, np.random.default_rng(seed)) if shots else None
     done = time.perf_counter()
     return LiveSnapshot(

@@ -129,3 +129,45 @@ def test_outcome_keys_follow_qiskit_bit_order() -> None:
     assert set(ours) == {"001", "101"}
     measured = circuit_from_ops(3, [make_op("x", [0]), make_op("measure", [0], clbit=1)])
     assert run_circuit(measured).probabilities == {"10": pytest.approx(1.0)}
+
+
+def test_a_scaled_device_model_runs_the_same_on_aer() -> None:
+    from qiskit_aer import AerSimulator
+
+    from plugins.quantum.noise.aer_bridge import spec_to_aer
+    from plugins.quantum.qiskit_bridge.transpile import transpile_for_backend
+
+    circuit = random_circuit(2, 8, seed=12)
+    report = transpile_for_backend(circuit, "FakeBelemV2")
+    device = build_noise_spec(BackendNoiseConfig("FakeBelemV2")).scaled(3.0)
+    spec = device.remapped(dict(enumerate(report.physical)))
+    unmeasured = report.circuit.with_operations(o for o in report.circuit.operations if o.name != "measure")
+    ours = np.diag(simulate_density(compile_circuit(unmeasured), noise=spec)[0].numpy()).real
+    qc = report.qiskit_circuit.remove_final_measurements(inplace=False)
+    qc.save_probabilities(list(report.physical))
+    ref = np.asarray(
+        AerSimulator(method="density_matrix", noise_model=spec_to_aer(device)).run(qc).result().data(0)["probabilities"]
+    )
+    assert np.abs(ours - ref).max() < 1e-6
+    once = build_noise_spec(BackendNoiseConfig("FakeBelemV2")).remapped(dict(enumerate(report.physical)))
+    plain = np.diag(simulate_density(compile_circuit(unmeasured), noise=once)[0].numpy()).real
+    assert np.abs(ours - plain).max() > 1e-3  # three times the noise is visibly more
+
+
+def test_numpy_live_path_equals_the_torch_simulator() -> None:
+    import torch
+
+    from plugins.quantum.live import live_snapshot
+    from plugins.quantum.sim.fast import bloch_vectors, simulate_fast
+
+    circuit = random_circuit(5, 50, seed=13, symbols=True).with_values({"theta": 0.37})
+    ours = simulate(compile_circuit(circuit), circuit.values(), dtype=torch.complex128)[0].numpy()
+    fast = simulate_fast(circuit, circuit.values())
+    assert np.abs(ours - fast).max() < 1e-12
+    assert (
+        np.abs(bloch_vectors(fast, 5) - bloch_vectors_from_state(torch.from_numpy(fast)[None], 5)[0].numpy()).max()
+        < 1e-12
+    )
+    snap = live_snapshot(circuit, shots=500, column=3)
+    partial = simulate_fast(circuit, circuit.values(), until_column=3)
+    assert np.allclose(snap.amplitudes, partial) and sum(snap.counts.values()) == 500

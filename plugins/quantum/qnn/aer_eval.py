@@ -16,9 +16,12 @@ from plugins.quantum.qnn.model import apply_head
 
 
 def aer_expectations(
-    tqc: Any, values: np.ndarray, symbols: list[str], backend: str, shots: int, seed: int
+    tqc: Any, values: np.ndarray, symbols: list[str], backend: str, shots: int, seed: int, noise_model: Any = None
 ) -> np.ndarray:
-    """``(N, k)`` <Z> of each classical bit from Aer counts, one bound circuit per row of ``values``."""
+    """``(N, k)`` <Z> of each classical bit from Aer counts, one bound circuit per row of ``values``.
+
+    ``noise_model`` (default: ``NoiseModel.from_backend`` of ``backend``) is the Aer noise to run under.
+    """
     from qiskit_aer import AerSimulator
 
     from plugins.quantum.noise.backends import aer_noise_model
@@ -27,7 +30,8 @@ def aer_expectations(
     order = [by_name[s] for s in symbols if s in by_name]
     columns = [symbols.index(p.name) for p in order]
     circuits = [tqc.assign_parameters(dict(zip(order, row[columns], strict=True))) for row in values]
-    sim = AerSimulator(method="density_matrix", noise_model=aer_noise_model(backend), seed_simulator=seed)
+    model = noise_model if noise_model is not None else aer_noise_model(backend)
+    sim = AerSimulator(method="density_matrix", noise_model=model, seed_simulator=seed)
     result = sim.run(circuits, shots=shots).result()
     width = tqc.num_clbits
     out = np.zeros((len(circuits), width))
@@ -39,13 +43,15 @@ def aer_expectations(
     return out / shots
 
 
-def aer_accuracy(tqc: Any, model: Any, data: Any, backend: str, shots: int, seed: int) -> float:
+def aer_accuracy(
+    tqc: Any, model: Any, data: Any, backend: str, shots: int, seed: int, noise_model: Any = None
+) -> float:
     """Accuracy of ``model`` (its weights and head) when its <Z> values come from Aer."""
     import torch
 
     angles = np.asarray(encode_angles(data.x), dtype=float)
     weights = model.weights.detach().numpy().astype(float)
     values = np.concatenate([angles, np.broadcast_to(weights, (len(angles), len(weights)))], axis=1)
-    z = aer_expectations(tqc, values, model.symbols, backend, shots, seed)
+    z = aer_expectations(tqc, values, model.symbols, backend, shots, seed, noise_model)
     logits = apply_head(torch.tensor(z, dtype=torch.float32), model.num_classes, model.head)
     return float((logits.argmax(dim=1).numpy() == data.y).mean())

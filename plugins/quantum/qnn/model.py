@@ -86,6 +86,7 @@ class DeviceExecutor:
         inject: bool,
         noise_factor: float = 1.0,
         seed: int = 0,
+        shots: int = 0,
     ) -> None:
         self.program = compile_circuit(circuit, symbols)
         self.circuit = circuit
@@ -93,6 +94,7 @@ class DeviceExecutor:
         self.inject = inject
         self.noise_factor = noise_factor
         self.rng = np.random.default_rng(seed)
+        self.shots = shots
         self.name = f"{noise.name} noise"
 
     def expectations(self, values: Tensor, training: bool) -> Tensor:
@@ -122,6 +124,11 @@ class DeviceExecutor:
         if not training or self.inject:
             probs = apply_readout(probs, self.noise, readout_qubits(self.circuit), n)
         outcomes = outcome_probabilities(probs, self.circuit)
+        if self.shots and not training:
+            # A device estimates <Z> from a finite number of shots; so does this evaluation.
+            p = outcomes.detach().double().clamp_min(0).numpy()
+            counts = np.stack([self.rng.multinomial(self.shots, row / row.sum()) for row in p])
+            outcomes = torch.from_numpy(counts / self.shots).to(outcomes.dtype)
         width = self.circuit.num_clbits
         return z_expectations(outcomes, tuple(range(width)), width)
 

@@ -34,10 +34,12 @@ class QnnTrainConfig:
     val_fraction: float = 0.3
     backend: str | None = None
     noise_injection: bool = False
-    noise_factor: float = 1.0
+    noise_factor: float = 1.0  # injected noise relative to the device's (QuantumNAT's noise factor)
+    noise_scale: float = 1.0  # the device itself made this many times noisier (evaluation and injection)
     normalize: bool = False
     quantize: bool = False
     aer_shots: int = 1024
+    eval_shots: int = 1024  # shots per sample when evaluating under noise in torch (0: exact expectations)
     max_train: int | None = None
     max_val: int | None = None
     threads: int = 2
@@ -104,9 +106,16 @@ def train_job(ctx: Any, config: QnnTrainConfig, run_name: str = "run") -> dict[s
 
         ctx.log(f"transpiling the classifier to {config.backend}")
         report = transpile_for_backend(logical, config.backend)
-        spec = build_noise_spec(BackendNoiseConfig(config.backend)).remapped(dict(enumerate(report.physical)))
+        device_spec = build_noise_spec(BackendNoiseConfig(config.backend)).scaled(config.noise_scale)
+        spec = device_spec.remapped(dict(enumerate(report.physical)))
         device = DeviceExecutor(
-            report.circuit, model.symbols, spec, config.noise_injection, config.noise_factor, config.seed
+            report.circuit,
+            model.symbols,
+            spec,
+            config.noise_injection,
+            config.noise_factor,
+            config.seed,
+            shots=config.eval_shots,
         )
     model.executor = device if (device is not None and config.noise_injection) else ideal
     x_val, y_val = torch.from_numpy(val.x), torch.from_numpy(val.y)
@@ -139,8 +148,11 @@ def train_job(ctx: Any, config: QnnTrainConfig, run_name: str = "run") -> dict[s
             from plugins.quantum.qnn.aer_eval import aer_accuracy
 
             ctx.log(f"evaluating {len(val)} samples on Aer ({config.aer_shots} shots each)")
+            from plugins.quantum.noise.aer_bridge import spec_to_aer
+
+            noise_model = None if config.noise_scale == 1.0 else spec_to_aer(device_spec)
             accuracy["aer"] = aer_accuracy(
-                report.qiskit_circuit, model, val, config.backend, config.aer_shots, config.seed
+                report.qiskit_circuit, model, val, config.backend, config.aer_shots, config.seed, noise_model
             )
     weights = [float(w) for w in model.weights.detach()]
     return {

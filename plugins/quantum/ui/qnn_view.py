@@ -16,6 +16,7 @@ from PySide6.QtCore import Slot
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
+    QDoubleSpinBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -57,6 +58,7 @@ class QnnTrainingView(QWidget):
         form = QFormLayout()
         self.classes = QComboBox()
         self.classes.addItems(["2 (digits 3 vs 6)", "4 (digits 0-3)"])
+        self.classes.setCurrentIndex(1)
         self.blocks = QSpinBox()
         self.blocks.setRange(1, 8)
         self.blocks.setValue(2)
@@ -66,6 +68,12 @@ class QnnTrainingView(QWidget):
         self.device = QComboBox()
         self.device.addItems(list(FEATURED_BACKENDS))
         self.device.setCurrentText("FakeQuitoV2")
+        self.noise_scale = QDoubleSpinBox()
+        self.noise_scale.setRange(0.0, 20.0)
+        self.noise_scale.setSingleStep(0.5)
+        self.noise_scale.setValue(4.0)
+        self.noise_scale.setSuffix(" ×")
+        self.noise_scale.setToolTip("Make the device this many times noisier (1 = its calibration as it is)")
         self.aer_shots = QSpinBox()
         self.aer_shots.setRange(0, 100000)
         self.aer_shots.setValue(1024)
@@ -74,6 +82,7 @@ class QnnTrainingView(QWidget):
         form.addRow("Trainable blocks", self.blocks)
         form.addRow("Epochs", self.epochs)
         form.addRow("Device noise", self.device)
+        form.addRow("Noise scale", self.noise_scale)
         form.addRow("Aer shots / sample", self.aer_shots)
         left.addLayout(form)
         left.addWidget(QLabel("Noise-aware training (QuantumNAT):"))
@@ -136,6 +145,7 @@ class QnnTrainingView(QWidget):
             normalize=self.normalize.isChecked(),
             quantize=self.quantize.isChecked(),
             aer_shots=self.aer_shots.value(),
+            noise_scale=self.noise_scale.value(),
         )
 
     def start(self, compare: bool, config: QnnTrainConfig | None = None) -> Any:
@@ -149,7 +159,10 @@ class QnnTrainingView(QWidget):
         title = (
             f"QNN {'plain vs noise-aware' if compare else 'training'} ({config.num_classes} classes, {config.backend})"
         )
-        spec = JobSpec(title, fn, {"config": config}, runner="process")
+        kwargs: dict[str, Any] = {"config": config}
+        if not compare:
+            kwargs["run_name"] = "noise-aware" if config.noise_aware else "plain"
+        spec = JobSpec(title, fn, kwargs, runner="process")
         self.train_button.setEnabled(False)
         self.compare_button.setEnabled(False)
         self.status.setText("Training in a worker process; curves update every epoch.")
