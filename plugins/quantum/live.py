@@ -25,7 +25,7 @@ class LiveSnapshot:
 
     probabilities: np.ndarray  # outcome probabilities, index = outcome bits (qiskit order)
     width: int
-    amplitudes: np.ndarray | None  # ideal statevector (2**n complex)
+    amplitudes: np.ndarray | None  # the ideal statevector of the logical circuit (2**n complex), noisy runs too
     bloch: np.ndarray  # (n, 3)
     density: np.ndarray | None
     counts: dict[str, int] | None
@@ -34,6 +34,18 @@ class LiveSnapshot:
     num_qubits: int
     transpile: dict[str, Any] | None = None
     prepare_ms: float = 0.0  # building the noise model and transpiling to the device
+
+
+def without_terminal_measurements(circuit: Circuit) -> Circuit:
+    """``circuit`` less the measurements nothing follows (they change no outcome probability, but they would
+    dephase the density matrix the view shows)."""
+    last: dict[int, int] = {}
+    for k, op in enumerate(circuit.operations):
+        if op.name != "barrier":
+            for q in op.qubits:
+                last[q] = k
+    keep = [op for k, op in enumerate(circuit.operations) if not (op.name == "measure" and last.get(op.qubits[0]) == k)]
+    return circuit.with_operations(keep)
 
 
 def _truncate(circuit: Circuit, column: int | None) -> Circuit:
@@ -99,7 +111,8 @@ def live_snapshot(
             outcome, width, amplitudes, bloch_vectors(amplitudes, n), None, counts, "statevector",
             (done - prepared) * 1000, n, None, (prepared - start) * 1000,
         )  # fmt: skip
-    program = compile_circuit(sim)
+    amplitudes = simulate_fast(_truncate(circuit, column), circuit.values()) if circuit.num_qubits <= 12 else None
+    program = compile_circuit(without_terminal_measurements(sim))
     rho = simulate_density(program, values, noise=spec)
     probs = apply_readout(density_probabilities(rho), spec, readout_qubits(sim), n)
     bloch = bloch_vectors_from_density(rho, n)[0].numpy()

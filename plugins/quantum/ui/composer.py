@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
@@ -346,7 +347,8 @@ class ComposerView(QWidget):
         self.snapshot = snap
         noisy = snap.method != "statevector"
         self.prob_view.show_probabilities(snap.probabilities, snap.width, noisy, self.aer_counts)
-        self.amp_view.show_amplitudes(snap.amplitudes, snap.num_qubits)
+        self.amp_view.show_amplitudes(snap.amplitudes, len(snap.bloch) if snap.amplitudes is None else
+                                      int(np.log2(len(snap.amplitudes))), noisy)  # fmt: skip
         self.bloch_view.show_vectors(snap.bloch)
         self.density_view.show_density(snap.density)
         self.hist_view.show_counts(snap.counts, snap.width, noisy)

@@ -93,12 +93,13 @@ class AmplitudeView(pg.PlotWidget):
         self.hideButtons()
         self.setMinimumHeight(150)
 
-    def show_amplitudes(self, amplitudes: np.ndarray | None, n: int) -> None:
+    def show_amplitudes(self, amplitudes: np.ndarray | None, n: int, noisy: bool = False) -> None:
         self.clear()
         if amplitudes is None:
-            self.setTitle("Statevector: a noisy state is mixed (see ρ)", size="10pt")
+            self.setTitle("Statevector: too many qubits to draw", size="10pt")
             return
-        self.setTitle("Statevector: |amplitude| (bar), phase (colour)", size="10pt")
+        title = "Ideal statevector (noisy state: see ρ)" if noisy else "Statevector: |amplitude| (bar), phase (colour)"
+        self.setTitle(title, size="10pt")
         mags = np.abs(amplitudes)
         idx = top_indices(mags)
         brushes = [phase_color(float(np.angle(amplitudes[i]))) if mags[i] > 1e-9 else QColor("#c6c6c6") for i in idx]
@@ -188,7 +189,9 @@ class DensityView(pg.PlotWidget):
             size="10pt",
         )
         self.image.setImage(np.abs(rho).T, levels=(0, max(1e-9, float(np.abs(rho).max()))))
-        self.getViewBox().autoRange(padding=0.02)
+        d = rho.shape[0]
+        self.setXRange(0, d, padding=0.02)
+        self.setYRange(0, d, padding=0.02)
 
 
 class HistogramView(pg.PlotWidget):
