@@ -38,6 +38,7 @@ class RobustHeadConfig:
     quant_step: float = 0.5
     quant_range: float = 2.0
     scale: float = 4.0  # logits = scale * <Z> without normalization (so softmax is not flat)
+    normalized_scale: float = 2.5  # logits = normalized_scale * (normalized, quantized) <Z>
 
 
 def apply_head(z: Tensor, num_classes: int, head: RobustHeadConfig) -> Tensor:
@@ -49,6 +50,8 @@ def apply_head(z: Tensor, num_classes: int, head: RobustHeadConfig) -> Tensor:
     if head.quantize:
         clipped = z.clamp(-head.quant_range, head.quant_range)
         z = clipped + (torch.round(clipped / head.quant_step) * head.quant_step - clipped).detach()
+    if head.normalize:
+        z = z * head.normalized_scale
     if num_classes == 2:
         return torch.stack([z[:, 0] + z[:, 1], z[:, 2] + z[:, 3]], dim=1)
     return z[:, :num_classes]
