@@ -184,6 +184,11 @@ class ComposerView(QWidget):
         g.addWidget(self.density_view, 1, 0)
         g.addWidget(self.hist_view, 1, 1)
         g.addWidget(self.symbols_box, 1, 2)
+        from PySide6.QtWidgets import QSizePolicy
+
+        for view in (self.prob_view, self.amp_view, self.density_view, self.hist_view, self.bloch_view):
+            view.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Expanding)
+            view.setMinimumWidth(140)
         g.setColumnStretch(0, 3)
         g.setColumnStretch(1, 3)
         g.setColumnStretch(2, 2)
@@ -352,10 +357,10 @@ class ComposerView(QWidget):
         self.bloch_view.show_vectors(snap.bloch)
         self.density_view.show_density(snap.density)
         self.hist_view.show_counts(snap.counts, snap.width, noisy)
-        where = f" on {snap.transpile['backend']} qubits {snap.transpile['device_qubits']}" if snap.transpile else ""
-        prep = f" (+{snap.prepare_ms:.0f} ms device prep)" if snap.prepare_ms > 1 else ""
-        self.timing.setText(f"{snap.method}{where} · {snap.elapsed_ms:.1f} ms{prep}")
-        self.timing.setToolTip("")
+        where = f" · {snap.transpile['backend']}" if snap.transpile else ""
+        self.timing.setText(f"{snap.method}{where} · {snap.elapsed_ms:.1f} ms")
+        detail = f"device qubits {snap.transpile['device_qubits']}; " if snap.transpile else ""
+        self.timing.setToolTip(f"{detail}simulated in {snap.elapsed_ms:.1f} ms, prepared in {snap.prepare_ms:.0f} ms")
 
     # --- Aer -----------------------------------------------------------------------------------------------
     def verify_with_aer(self) -> Any:

@@ -87,7 +87,7 @@ class AmplitudeView(pg.PlotWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setBackground(None)
-        self.setTitle("Statevector: magnitude (bar) and phase (colour)", size="10pt")
+        self.setTitle("Statevector (colour = phase)", size="10pt")
         self.showGrid(y=True, alpha=0.25)
         self.setMouseEnabled(False, False)
         self.hideButtons()
@@ -98,7 +98,7 @@ class AmplitudeView(pg.PlotWidget):
         if amplitudes is None:
             self.setTitle("Statevector: too many qubits to draw", size="10pt")
             return
-        title = "Ideal statevector (noisy state: see ρ)" if noisy else "Statevector: |amplitude| (bar), phase (colour)"
+        title = "Ideal statevector (noisy: see ρ)" if noisy else "Statevector (colour = phase)"
         self.setTitle(title, size="10pt")
         mags = np.abs(amplitudes)
         idx = top_indices(mags)
@@ -182,12 +182,9 @@ class DensityView(pg.PlotWidget):
             self.getAxis(axis).setVisible(rho is not None)
         if rho is None:
             self.image.clear()
-            self.setTitle("Density matrix: pick a noise model (runs of up to 6 qubits)", size="10pt")
+            self.setTitle("Density matrix (noisy runs)", size="10pt")
             return
-        self.setTitle(
-            f"Density matrix |ρ| ({rho.shape[0]}×{rho.shape[0]}, purity {np.real(np.trace(rho @ rho)):.3f})",
-            size="10pt",
-        )
+        self.setTitle(f"|ρ|, purity {np.real(np.trace(rho @ rho)):.3f}", size="10pt")
         self.image.setImage(np.abs(rho).T, levels=(0, max(1e-9, float(np.abs(rho).max()))))
         d = rho.shape[0]
         self.setXRange(0, d, padding=0.02)
@@ -211,12 +208,12 @@ class HistogramView(pg.PlotWidget):
     def show_counts(self, counts: dict[str, int] | None, width: int, noisy: bool) -> None:
         self.clear()
         if not counts:
-            self.setTitle("Shots: set a shot count to sample", size="10pt")
+            self.setTitle("Shots (set a count)", size="10pt")
             return
         keys = sorted(counts, key=lambda k: int(k, 2))
         if len(keys) > MAX_BARS:
             keys = sorted(sorted(keys, key=lambda k: -counts[k])[:MAX_BARS], key=lambda k: int(k, 2))
-        self.setTitle(f"Shots ({sum(counts.values())} sampled)", size="10pt")
+        self.setTitle(f"{sum(counts.values())} shots", size="10pt")
         self.addItem(pg.BarGraphItem(x=np.arange(len(keys)), height=[counts[k] for k in keys], width=0.7,
                                      brush=NOISY if noisy else ACCENT, pen=None))  # fmt: skip
         self.getAxis("bottom").setTicks([list(enumerate(keys))])
