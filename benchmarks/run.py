@@ -34,6 +34,7 @@ BENCHMARKS: dict[str, str] = {
     "deploy": "benchmarks.bench_deploy",
     "sensitivity": "benchmarks.bench_sensitivity",
     "quantize": "benchmarks.bench_quantize",
+    "quantum": "benchmarks.bench_quantum",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 

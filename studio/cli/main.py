@@ -190,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_commands(sub)
+    from studio.core.plugins import add_plugin_cli_commands
+
+    add_plugin_cli_commands(sub)  # plugins' subcommands (e.g. `quantum`); the CLI never imports a plugin
     return parser
 
 
