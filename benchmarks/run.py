@@ -32,6 +32,9 @@ BENCHMARKS: dict[str, str] = {
     "launch": "benchmarks.bench_launch",
     "graph": "benchmarks.bench_graph",
     "deploy": "benchmarks.bench_deploy",
+    "sensitivity": "benchmarks.bench_sensitivity",
+    "quantize": "benchmarks.bench_quantize",
+    "quantum": "benchmarks.bench_quantum",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 

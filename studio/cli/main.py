@@ -22,7 +22,12 @@ EXIT_USER_ERROR = 2
 #: Modules that each add one or more subcommands: ``add_commands(sub)`` gets the argparse subparsers object.
 #: Why a list of modules: every feature package owns its command next to its code, and this file does not
 #: grow a function per feature.
-COMMAND_MODULES: tuple[str, ...] = ("studio.cli.cmd_apply", "studio.cli.cmd_deploy")
+COMMAND_MODULES: tuple[str, ...] = (
+    "studio.cli.cmd_apply",
+    "studio.cli.cmd_prune",
+    "studio.cli.cmd_quantize",
+    "studio.cli.cmd_deploy",
+)
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -185,6 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_commands(sub)
+    from studio.core.plugins import add_plugin_cli_commands
+
+    add_plugin_cli_commands(sub)  # plugins' subcommands (e.g. `quantum`); the CLI never imports a plugin
     return parser
 
 

@@ -84,6 +84,7 @@ class PluginRegistry:
     model_actions: list[PluginAction] = field(default_factory=list)
     panels: list[PanelContribution] = field(default_factory=list)
     boards: list[Any] = field(default_factory=list)
+    cli_commands: list[Callable[[Any], None]] = field(default_factory=list)
     forward: bool = True  # False for the scratch registry a plugin registers into before it is accepted
 
     def add_reader(self, reader: Any) -> None:
@@ -141,6 +142,13 @@ class PluginRegistry:
             except ValueError as exc:
                 raise PluginError(str(exc)) from None
 
+    def add_cli_commands(self, add_commands: Callable[[Any], None]) -> None:
+        """Add CLI subcommands: ``add_commands(sub)`` gets the argparse subparsers object of ``tinyml-studio``
+        (like a ``studio/cli/cmd_*.py`` module's ``add_commands``); raises :class:`PluginError` if not callable."""
+        if not callable(add_commands):
+            raise PluginError(f"expected a function add_commands(sub), got {type(add_commands).__name__}")
+        self.cli_commands.append(add_commands)
+
     def merge(self, other: PluginRegistry) -> None:
         """Take over everything ``other`` (a scratch registry) collected, registering it for real.
 
@@ -161,6 +169,8 @@ class PluginRegistry:
             self.add_zoo_entry(entry)
         for board in other.boards:
             self.add_board(board)
+        for add_commands in other.cli_commands:
+            self.add_cli_commands(add_commands)
 
     def action(self, action_id: str) -> PluginAction:
         """The plugin action ``action_id``; ``KeyError`` if no plugin added it."""
@@ -222,6 +232,26 @@ def load_plugins(registry: PluginRegistry | None = None, group: str = PLUGIN_GRO
             continue
         reports.append(PluginLoadReport(ep.name, ok=True, target=ep.value))
     return reports
+
+
+def add_plugin_cli_commands(sub: Any, registry: PluginRegistry | None = None) -> list[PluginLoadReport]:
+    """Load the plugins (unless ``registry`` is given, already loaded) and let each add its CLI subcommands.
+
+    Returns one report per plugin whose commands failed to register (a name clash with a built-in command,
+    a bug in its ``add_commands``); the CLI keeps working without that plugin's commands.
+    """
+    if registry is None:
+        registry = PluginRegistry()
+        load_plugins(registry)
+    failures: list[PluginLoadReport] = []
+    for add_commands in registry.cli_commands:
+        target = f"{getattr(add_commands, '__module__', '?')}:{getattr(add_commands, '__qualname__', '?')}"
+        try:
+            add_commands(sub)
+        except Exception as exc:
+            logger.warning("plugin CLI commands %s failed to register", target, exc_info=True)
+            failures.append(PluginLoadReport(target, ok=False, error=_one_line(exc), target=target))
+    return failures
 
 
 _DEFAULT: PluginRegistry | None = None

@@ -65,16 +65,25 @@ class QuantPlan:
     weight_bits: Mapping[str, int]
 
 
-def plan_from_ranges(graph: FloatGraph, ranges: Mapping[str, tuple[float, float]], config: LoweringConfig) -> QuantPlan:
-    """Activation grids from calibrated ranges (pass-through ops inherit), weight grids from the weights."""
-    from studio.optimize.quantize.qparams import activation_qparams, check_bits, weight_qparams
+def activation_grid(
+    graph: FloatGraph, ranges: Mapping[str, tuple[float, float]], bits: int = 8
+) -> dict[str, tuple[float, int]]:
+    """value -> ``(scale, zero_point)`` from calibrated ranges; pass-through ops inherit their input's grid."""
+    from studio.optimize.quantize.qparams import activation_qparams
 
-    acts: dict[str, tuple[float, int]] = {graph.input: activation_qparams(*ranges[graph.input])}
+    acts: dict[str, tuple[float, int]] = {graph.input: activation_qparams(*ranges[graph.input], bits)}
     for op in graph.ops:
         if op.kind in PASSTHROUGH_KINDS:
             acts[op.output] = acts[op.inputs[0]]
         else:
-            acts[op.output] = activation_qparams(*ranges[op.output])
+            acts[op.output] = activation_qparams(*ranges[op.output], bits)
+    return acts
+
+
+def plan_from_ranges(graph: FloatGraph, ranges: Mapping[str, tuple[float, float]], config: LoweringConfig) -> QuantPlan:
+    """Activation grids from calibrated ranges (pass-through ops inherit), weight grids from the weights."""
+    from studio.optimize.quantize.qparams import check_bits, weight_qparams
+
     scales: dict[str, np.ndarray] = {}
     bits: dict[str, int] = {}
     for op in graph.weighted_ops():
@@ -82,7 +91,7 @@ def plan_from_ranges(graph: FloatGraph, ranges: Mapping[str, tuple[float, float]
         q = weight_qparams(op.weight.numpy(), b, config.per_channel, symmetric=True, method=config.weight_method)
         scales[op.name] = q.scale
         bits[op.name] = b
-    return QuantPlan(acts, scales, bits)
+    return QuantPlan(activation_grid(graph, ranges), scales, bits)
 
 
 def _ir_shape(shape: tuple[int, ...]) -> tuple[int, ...]:
@@ -226,7 +235,7 @@ def lower_module(
     module: Any,
     input_shape: tuple[int, ...],
     calibration_x: np.ndarray,
-    config: LoweringConfig = LoweringConfig(),
+    config: LoweringConfig | None = None,
     name: str = "model",
     ctx: Any = None,
 ) -> Int8Model:
@@ -237,6 +246,7 @@ def lower_module(
     """
     from studio.optimize.quantize.calibration import calibrate_ranges, collect_stats
 
+    config = config or LoweringConfig()
     graph = trace_float_graph(module, input_shape, name)
     stats = collect_stats(graph, calibration_x, ctx=ctx)
     ranges = calibrate_ranges(stats, config.calibration, 8, percentile=config.percentile)

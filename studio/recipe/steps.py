@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from studio.formats.base import LoadedModel
 
 #: Modules that register the built-in step kinds when imported (lazily: they import torch).
-BUILTIN_STEP_MODULES: tuple[str, ...] = ()
+BUILTIN_STEP_MODULES: tuple[str, ...] = (
+    "studio.optimize.prune.recipe_steps",
+    "studio.optimize.quantize.steps",
+)
 
 
 class RecipeError(StudioError):

@@ -6,6 +6,7 @@ a given seed and thread count, inside a job that reports progress and can be can
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -35,13 +36,18 @@ class TrainingReport:
 
 
 def train_classifier(
-    model: torch.nn.Module, data: Dataset, config: TrainingConfig = TrainingConfig(), ctx: Any = None
+    model: torch.nn.Module,
+    data: Dataset,
+    config: TrainingConfig = TrainingConfig(),
+    ctx: Any = None,
+    on_epoch: Callable[[int, float], None] | None = None,
 ) -> TrainingReport:
     """Train ``model`` in place on ``data``; returns a :class:`TrainingReport`, the model left in eval mode.
 
     The batch order comes from ``config.seed`` alone, so two runs with the same seed, initial weights and
     thread count give the same weights. ``ctx`` (a job context or ``None``) gets progress per epoch and is
-    checked for cancellation before every batch.
+    checked for cancellation before every batch. ``on_epoch(epoch, mean_loss)`` (optional) runs after each
+    epoch, with the model still in training mode (callers switch to eval and back to measure accuracy curves).
     """
     import torch
     import torch.nn.functional as F
@@ -68,6 +74,9 @@ def train_classifier(
             schedule.step()
             loss_sum += float(loss.detach()) * len(idx)
         epoch_loss = loss_sum / len(data)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, epoch_loss)
+            model.train()
         if ctx is not None:
             ctx.progress(epoch + 1, config.epochs, f"epoch {epoch + 1}/{config.epochs}: loss {epoch_loss:.4f}")
     model.eval()

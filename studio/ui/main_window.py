@@ -369,6 +369,7 @@ class MainWindow(QMainWindow):
             self._sync_project_steps()
             self.center.setCurrentWidget(self.graph_view)
             self.graph_view.set_graph(opened.model.graph)
+            self.graph_view.set_marks(opened.model.metadata.get("node_marks", {}))  # e.g. pruned layers
         selected = self.layer_table.selected_layer()
         self.layer_table.set_profile(opened.profile)
         if selected:

@@ -77,3 +77,11 @@ def heavy_modules_loaded(ctx: JobContext) -> list[str]:
 
 def return_unpicklable(ctx: JobContext) -> Any:
     return lambda: None
+
+
+def make_torch_module(ctx: JobContext, width: int) -> Any:
+    """A job returning torch objects: they must survive the worker's exit (no shared-memory handles)."""
+    import torch
+
+    torch.manual_seed(0)
+    return {"module": torch.nn.Linear(width, 2), "tensor": torch.arange(width, dtype=torch.float32)}

@@ -137,3 +137,21 @@ def test_lowering_does_not_change_the_model() -> None:
     lower_module(model, (1, 3, 4, 4), np.random.default_rng(0).random((4, 3, 4, 4)).astype(np.float32))
     for k, v in model.state_dict().items():
         assert torch.equal(v, before[k])
+
+
+@pytest.mark.parametrize("which", ["allops", "resnet20"])
+def test_exported_programs_lower_like_their_modules(which: str) -> None:
+    from studio.zoo import registry
+
+    torch.manual_seed(0)
+    model = _randomised(_AllOps() if which == "allops" else registry.build("resnet20", num_classes=10))
+    shape = (1, 3, 4, 4) if which == "allops" else (1, 3, 8, 8)
+    program = torch.export.export(model, (torch.zeros(*shape),), strict=False).module()
+    from_module = trace_float_graph(model, shape)
+    from_program = trace_float_graph(program, shape)
+    assert [op.kind for op in from_program.ops] == [op.kind for op in from_module.ops]
+    weighted = [op.name for op in from_program.weighted_ops()]
+    assert weighted == [op.name for op in from_module.weighted_ops()]  # layer names from the module stack
+    x = torch.rand(4, *shape[1:])
+    with torch.no_grad():
+        np.testing.assert_allclose(run_float_graph(from_program, x).numpy(), model(x).numpy(), rtol=1e-4, atol=1e-5)

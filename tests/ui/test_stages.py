@@ -36,9 +36,11 @@ def stage_window(qtbot: Any, services: Any, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_sidebar_lists_stages_and_builds_them_lazily(stage_window: Any) -> None:
     assert stage_window.stage_list.isVisibleTo(stage_window)
+    plugin_stages = [p.title for p in stage_window.services.plugins.panels]  # e.g. the Quantum plugin's
     assert [stage_window.stage_list.item(i).text() for i in range(stage_window.stage_list.count())] == [
         "Model",
         "Probe",
+        *plugin_stages,
     ]
     assert stage_window.built == []
     stage_window.binder.actions["view.stage.probe"].trigger()

@@ -85,7 +85,9 @@ def _run_and_report(conn: Connection, cancel_flag: CancelFlag, payload: bytes) -
         conn.send(("cancelled",))
         return
     try:
-        conn.send(("result", result))
+        # Plain pickle, not the connection's ForkingPickler: torch registers reducers that pass tensors as shared
+        # memory owned by this process, which vanishes when the worker exits. Pickled bytes outlive it.
+        conn.send_bytes(pickle.dumps(("result", result), protocol=pickle.HIGHEST_PROTOCOL))
     except Exception as exc:  # an unpicklable result: say so instead of crashing the worker
         error, detail = describe_exception(exc)
         conn.send(("failed", f"the job's result cannot be sent back to the studio: {error}", detail))

@@ -65,7 +65,7 @@ def _percentile(stats: TensorStats, bits: int, options: dict[str, Any]) -> tuple
 def _mse(stats: TensorStats, bits: int, options: dict[str, Any]) -> tuple[float, float]:
     s = stats.samples.astype(np.float64)
     best, best_err = (stats.lo, stats.hi), np.inf
-    for ratio in np.linspace(0.2, 1.0, 41):
+    for ratio in np.geomspace(0.01, 1.0, 60):  # far outliers need small ratios
         lo, hi = stats.lo * ratio, stats.hi * ratio
         q = affine_from_range(lo, hi, bits, symmetric=False)
         err = float(((fake_quant_np(s, q.scale, q.zero_point, q.qmin, q.qmax) - s) ** 2).mean())

@@ -9,6 +9,7 @@ is what the ONNX export uses where onnxruntime is fast only with unsigned activa
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -77,8 +78,8 @@ def weight_qparams(
 ) -> AffineQParams:
     """Grid of a weight tensor (output channels first): per output channel or one for the tensor.
 
-    ``method`` "minmax" covers every weight; "mse" shrinks each channel's range to the clipping ratio (of 40
-    between 0.3 and 1) with the least squared error, which matters at 4 bits and below.
+    ``method`` "minmax" covers every weight; "mse" shrinks each channel's range to the clipping ratio (of 50
+    from 0.05 to 1, log-spaced) with the least squared error, which matters at 4 bits and below.
     """
     w = np.asarray(weight, dtype=np.float64)
     flat = w.reshape(w.shape[0], -1) if per_channel else w.reshape(1, -1)
@@ -99,7 +100,7 @@ def _mse_clip(
 ) -> tuple[np.ndarray, np.ndarray]:
     best_err = np.full(len(flat), np.inf)
     best_lo, best_hi = lo.copy(), hi.copy()
-    for ratio in np.linspace(0.3, 1.0, 40):
+    for ratio in np.geomspace(0.05, 1.0, 50):
         q = affine_from_range(lo * ratio, hi * ratio, bits, symmetric)
         err = ((fake_quant_np(flat, q.scale[:, None], q.zero_point[:, None], q.qmin, q.qmax) - flat) ** 2).mean(axis=1)
         better = err < best_err
@@ -115,19 +116,22 @@ def fake_quant_np(x: np.ndarray, scale: np.ndarray, zero_point: np.ndarray, qmin
     return (q - zero_point) * scale
 
 
-def fake_quant(x: object, scale: object, zero_point: object, qmin: int, qmax: int, ste: bool = True) -> object:
-    """Quantize-dequantize a torch tensor; with ``ste`` the gradient passes straight through inside the
-    grid's range and is zero outside it (the clipped straight-through estimator of QAT)."""
+def fake_quant(x: Any, scale: float, zero_point: int, qmin: int, qmax: int) -> Any:
+    """Quantize-dequantize a torch tensor on one grid (torch's own op: round half to even, saturate).
+
+    Its gradient is the clipped straight-through estimator of QAT: 1 inside the grid's range, 0 outside.
+    """
     import torch
 
-    q = torch.clamp(torch.round(x / scale) + zero_point, qmin, qmax)
-    y = (q - zero_point) * scale
-    if not ste:
-        return y
-    lo = (qmin - zero_point) * scale
-    hi = (qmax - zero_point) * scale
-    inside = torch.minimum(torch.maximum(x, lo), hi)
-    return inside + (y - inside).detach()
+    return torch.fake_quantize_per_tensor_affine(x, float(scale), int(zero_point), qmin, qmax)
+
+
+def fake_quant_per_channel(w: Any, scale: Any, zero_point: Any, qmin: int, qmax: int) -> Any:
+    """:func:`fake_quant` with one grid per output channel (axis 0); ``scale`` float32 and ``zero_point``
+    int32 1-D tensors."""
+    import torch
+
+    return torch.fake_quantize_per_channel_affine(w, scale, zero_point, 0, qmin, qmax)
 
 
 def quantized_weight_bytes(params: int, bits: int, channels: int) -> int:
