@@ -76,7 +76,10 @@ def deploy_job(
     from studio.deploy.board_registry import get_board
     from studio.deploy.pipeline import DeployRequest, deploy_int8
 
+    from studio.deploy.codegen.kernel_sets import CodegenConfig
+
     board = get_board(board_id)
+    CodegenConfig(kernels)  # an unknown kernel set fails now, not after quantizing
     model = int8_from_spec(spec, data_spec, ctx)
     x_codes, labels = validation_codes(model, data_spec)
     request = DeployRequest(board, Path(out_dir), validate, port, kernels=kernels)
