@@ -74,9 +74,8 @@ def deploy_job(
     (``fast``, or ``generic`` for the straightforward baseline); returns the result dict of
     :func:`studio.deploy.pipeline.deploy_int8` (JSON-able)."""
     from studio.deploy.board_registry import get_board
-    from studio.deploy.pipeline import DeployRequest, deploy_int8
-
     from studio.deploy.codegen.kernel_sets import CodegenConfig
+    from studio.deploy.pipeline import DeployRequest, deploy_int8
 
     board = get_board(board_id)
     CodegenConfig(kernels)  # an unknown kernel set fails now, not after quantizing
