@@ -141,6 +141,7 @@ class PluginRegistry:
                 board_registry.register_board(board)
             except ValueError as exc:
                 raise PluginError(str(exc)) from None
+
     def add_cli_commands(self, add_commands: Callable[[Any], None]) -> None:
         """Add CLI subcommands: ``add_commands(sub)`` gets the argparse subparsers object of ``tinyml-studio``
         (like a ``studio/cli/cmd_*.py`` module's ``add_commands``); raises :class:`PluginError` if not callable."""
