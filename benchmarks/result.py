@@ -24,7 +24,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Target:
-    """One target of DESIGN.md: ``value <op> limit`` (op is ``"<"``, ``"<="`` or ``"=="``)."""
+    """One target of DESIGN.md: ``value <op> limit`` (op is ``"<"``, ``"<="``, ``"=="`` or ``">="``)."""
 
     name: str
     value: float | bool
@@ -40,6 +40,8 @@ class Target:
             return bool(self.value <= self.limit)
         if self.op == "==":
             return bool(self.value == self.limit)
+        if self.op == ">=":
+            return bool(self.value >= self.limit)
         raise ValueError(f"unknown comparison {self.op!r}")
 
     def to_dict(self) -> dict[str, Any]:

@@ -31,6 +31,10 @@ from typing import Any
 BENCHMARKS: dict[str, str] = {
     "launch": "benchmarks.bench_launch",
     "graph": "benchmarks.bench_graph",
+    "deploy": "benchmarks.bench_deploy",
+    "sensitivity": "benchmarks.bench_sensitivity",
+    "quantize": "benchmarks.bench_quantize",
+    "quantum": "benchmarks.bench_quantum",
     "event_loop": "benchmarks.bench_event_loop",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")

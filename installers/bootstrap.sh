@@ -14,7 +14,8 @@ log() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 # Libraries Qt needs for offscreen and Xvfb windows, and the tools deploy needs.
 DEBIAN_PACKAGES=(xvfb libxcb-icccm4 libxcb-keysyms1 libxcb-cursor0 libxkbcommon0 libxkbcommon-x11-0
   libegl1 libgl1 libfontconfig1 libdbus-1-3 libnss3 libxcomposite1 libxdamage1 libxrandr2 libxtst6
-  libxkbfile1 libasound2)
+  libxkbfile1 libasound2
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)
 
 missing_debian_packages() {
   local missing=()
@@ -65,3 +66,19 @@ fi
 
 # The demo model is trained here (seconds on digits) unless it is already present and current.
 "$VENV/bin/python" -m studio.zoo.demo --quiet
+
+# The quantum benchmark's baselines (qiskit-machine-learning, PennyLane): the `bench` extra, installed here too.
+bench_hash=$(cat pyproject.toml | sha256sum | cut -c1-16)
+if [[ ! -f "$STAMPS/bench-$bench_hash" ]]; then
+  log "installing the benchmark baselines (the bench extra)"
+  if "$VENV/bin/python" -m pip install -q -e ".[bench]"; then
+    rm -f "$STAMPS"/bench-*
+    touch "$STAMPS/bench-$bench_hash"
+  else
+    log "warning: the bench extra did not install; benchmarks/bench_quantum.py will name the missing baseline"
+  fi
+fi
+
+# Byte-compile the studio once here: with PYTHONDONTWRITEBYTECODE set (as on CI machines) every launch would
+# otherwise recompile ~200 modules before the window can show. compileall skips files that are up to date.
+"$VENV/bin/python" -m compileall -q -j 0 studio plugins benchmarks >/dev/null

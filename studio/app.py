@@ -23,7 +23,7 @@ class AppServices:
 
     def __init__(self, preferences: Any | None = None) -> None:
         from studio.core.jobs import JobManager
-        from studio.core.plugins import PluginRegistry, load_plugins
+        from studio.core.plugins import PluginRegistry
         from studio.core.project_io import Autosaver, RecentFiles
         from studio.core.settings import config_dir, load_preferences
 
@@ -31,12 +31,26 @@ class AppServices:
         self.config_dir = config_dir()
         self.recent_files = RecentFiles(self.config_dir, limit=self.preferences.recent_files_limit)
         self.plugins = PluginRegistry()
-        self.plugin_reports = load_plugins(self.plugins)
+        self.plugin_reports: list[Any] = []
+        self.plugins_loaded = False
         self.jobs = JobManager()
         self._autosaver_cls = Autosaver
         self._autosavers: dict[int, Any] = {}
 
     # --- actions and plugins
+    def load_plugins(self) -> list[Any]:
+        """Load the entry-point plugins once; returns their load reports.
+
+        Why not in ``__init__``: scanning the installed distributions costs about a tenth of a second, which
+        the window spends after it is on screen (it adds the plugins' actions and stages then).
+        """
+        if not self.plugins_loaded:
+            from studio.core.plugins import load_plugins
+
+            self.plugins_loaded = True
+            self.plugin_reports = load_plugins(self.plugins)
+        return self.plugin_reports
+
     def declared_actions(self) -> list[Any]:
         """The declared action list (menus, toolbar, shortcuts, command palette)."""
         from studio.core.actions import ACTIONS

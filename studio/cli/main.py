@@ -15,13 +15,20 @@ from typing import Any
 
 from studio import __version__
 from studio.core.errors import StudioError
+from studio.core.units import human_bytes
 
 EXIT_USER_ERROR = 2
 
 #: Modules that each add one or more subcommands: ``add_commands(sub)`` gets the argparse subparsers object.
 #: Why a list of modules: every feature package owns its command next to its code, and this file does not
 #: grow a function per feature.
-COMMAND_MODULES: tuple[str, ...] = ("studio.cli.cmd_apply", "studio.cli.cmd_nas")
+COMMAND_MODULES: tuple[str, ...] = (
+    "studio.cli.cmd_apply",
+    "studio.cli.cmd_prune",
+    "studio.cli.cmd_quantize",
+    "studio.cli.cmd_deploy",
+    "studio.cli.cmd_nas",
+)
 
 
 def add_model_options(p: argparse.ArgumentParser) -> None:
@@ -80,7 +87,7 @@ def cmd_info(args: argparse.Namespace) -> int:
     t = prof.total
     print(
         f"total: {_human_count(t.params)} params, {_human_count(t.macs)} MACs, "
-        f"{t.weight_bytes / 1024:.1f} KiB weights, peak activations {t.peak_activation_bytes / 1024:.1f} KiB"
+        f"{human_bytes(t.weight_bytes)} weights, peak activations {human_bytes(t.peak_activation_bytes)}"
     )
     return 0
 
@@ -147,7 +154,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; exposed for tests and shell-completion generators."""
-    parser = argparse.ArgumentParser(prog="tinyml-studio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="tinyml-studio", description="TinyML Studio: the window with no arguments, headless commands otherwise."
+    )
     parser.add_argument("--version", action="version", version=f"tinyml-studio {__version__}")
     sub = parser.add_subparsers(dest="command")
 
@@ -184,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).add_commands(sub)
+    from studio.core.plugins import add_plugin_cli_commands
+
+    add_plugin_cli_commands(sub)  # plugins' subcommands (e.g. `quantum`); the CLI never imports a plugin
     return parser
 
 

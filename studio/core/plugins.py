@@ -12,7 +12,6 @@ returns normally are its contributions merged. A plugin that fails to import or 
 from __future__ import annotations
 
 import importlib
-import importlib.metadata
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -84,6 +83,8 @@ class PluginRegistry:
     zoo_entries: list[Any] = field(default_factory=list)
     model_actions: list[PluginAction] = field(default_factory=list)
     panels: list[PanelContribution] = field(default_factory=list)
+    boards: list[Any] = field(default_factory=list)
+    cli_commands: list[Callable[[Any], None]] = field(default_factory=list)
     forward: bool = True  # False for the scratch registry a plugin registers into before it is accepted
 
     def add_reader(self, reader: Any) -> None:
@@ -120,6 +121,34 @@ class PluginRegistry:
             raise PluginError(f"panel id {panel.id!r} is already taken")
         self.panels.append(panel)
 
+    def add_board(self, board: Any) -> None:
+        """Add a deploy target (``studio.deploy.board.Board``); it joins the board list the CLI and GUI read.
+
+        Raises :class:`PluginError` if it is not a Board or another board has its id.
+        """
+        from studio.deploy.board import Board
+
+        if not isinstance(board, Board):
+            raise PluginError(f"expected a studio.deploy.board.Board, got {type(board).__name__}")
+        taken = {b.id for b in self.boards}
+        if board.id in taken:
+            raise PluginError(f"board id {board.id!r} is already taken")
+        self.boards.append(board)
+        if self.forward:
+            from studio.deploy import board_registry
+
+            try:
+                board_registry.register_board(board)
+            except ValueError as exc:
+                raise PluginError(str(exc)) from None
+
+    def add_cli_commands(self, add_commands: Callable[[Any], None]) -> None:
+        """Add CLI subcommands: ``add_commands(sub)`` gets the argparse subparsers object of ``tinyml-studio``
+        (like a ``studio/cli/cmd_*.py`` module's ``add_commands``); raises :class:`PluginError` if not callable."""
+        if not callable(add_commands):
+            raise PluginError(f"expected a function add_commands(sub), got {type(add_commands).__name__}")
+        self.cli_commands.append(add_commands)
+
     def merge(self, other: PluginRegistry) -> None:
         """Take over everything ``other`` (a scratch registry) collected, registering it for real.
 
@@ -127,6 +156,7 @@ class PluginRegistry:
         """
         clash = {a.id for a in other.model_actions} & {a.id for a in self.model_actions}
         clash |= {p.id for p in other.panels} & {p.id for p in self.panels}
+        clash |= {b.id for b in other.boards} & {b.id for b in self.boards}
         if clash:
             raise PluginError(f"id {sorted(clash)[0]!r} is already taken by another plugin")
         for action in other.model_actions:
@@ -137,6 +167,10 @@ class PluginRegistry:
             self.add_reader(reader)
         for entry in other.zoo_entries:
             self.add_zoo_entry(entry)
+        for board in other.boards:
+            self.add_board(board)
+        for add_commands in other.cli_commands:
+            self.add_cli_commands(add_commands)
 
     def action(self, action_id: str) -> PluginAction:
         """The plugin action ``action_id``; ``KeyError`` if no plugin added it."""
@@ -178,6 +212,8 @@ def load_plugins(registry: PluginRegistry | None = None, group: str = PLUGIN_GRO
     registry = registry if registry is not None else default_registry()
     reports: list[PluginLoadReport] = []
     seen: set[tuple[str, str]] = set()
+    import importlib.metadata  # lazily: it pulls in the email package, ~40 ms before the window could show
+
     entry_points = sorted(importlib.metadata.entry_points(group=group), key=lambda ep: ep.name)
     for ep in entry_points:
         if (ep.name, ep.value) in seen:
@@ -196,6 +232,26 @@ def load_plugins(registry: PluginRegistry | None = None, group: str = PLUGIN_GRO
             continue
         reports.append(PluginLoadReport(ep.name, ok=True, target=ep.value))
     return reports
+
+
+def add_plugin_cli_commands(sub: Any, registry: PluginRegistry | None = None) -> list[PluginLoadReport]:
+    """Load the plugins (unless ``registry`` is given, already loaded) and let each add its CLI subcommands.
+
+    Returns one report per plugin whose commands failed to register (a name clash with a built-in command,
+    a bug in its ``add_commands``); the CLI keeps working without that plugin's commands.
+    """
+    if registry is None:
+        registry = PluginRegistry()
+        load_plugins(registry)
+    failures: list[PluginLoadReport] = []
+    for add_commands in registry.cli_commands:
+        target = f"{getattr(add_commands, '__module__', '?')}:{getattr(add_commands, '__qualname__', '?')}"
+        try:
+            add_commands(sub)
+        except Exception as exc:
+            logger.warning("plugin CLI commands %s failed to register", target, exc_info=True)
+            failures.append(PluginLoadReport(target, ok=False, error=_one_line(exc), target=target))
+    return failures
 
 
 _DEFAULT: PluginRegistry | None = None

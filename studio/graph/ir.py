@@ -19,11 +19,14 @@ Conventions (readers must follow them, analysis relies on them):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
 
 Dim = int | str | None
 
@@ -47,6 +50,8 @@ class TensorInfo:
     def itemsize(self) -> int:
         """Bytes per element of this tensor's dtype (4 when the dtype is unknown)."""
         try:
+            import numpy as np  # lazily: the window shows before numpy loads
+
             return int(np.dtype(self.dtype).itemsize)
         except TypeError:
             return 4
@@ -67,7 +72,7 @@ class Node:
     @property
     def param_count(self) -> int:
         """Number of constant elements (weights, biases, norm statistics) this node owns."""
-        return int(sum(int(np.prod(p.shape)) for p in self.params.values()))
+        return int(sum(math.prod(p.shape) for p in self.params.values()))
 
     @property
     def param_bytes(self) -> int:

@@ -1,1 +1,1 @@
-"""Model optimisation methods (pruning, quantization, architecture search, distillation), Qt-free."""
+"""Model optimizations (pruning, quantization, ...): each method a small frozen config plus a registered handler."""

@@ -18,7 +18,11 @@ if TYPE_CHECKING:
     from studio.formats.base import LoadedModel
 
 #: Modules that register the built-in step kinds when imported (lazily: they import torch).
-BUILTIN_STEP_MODULES: tuple[str, ...] = ("studio.optimize.nas.recipe_steps",)
+BUILTIN_STEP_MODULES: tuple[str, ...] = (
+    "studio.optimize.prune.recipe_steps",
+    "studio.optimize.quantize.steps",
+    "studio.optimize.nas.recipe_steps",
+)
 
 
 class RecipeError(StudioError):

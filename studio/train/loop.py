@@ -69,14 +69,17 @@ def train_classifier(
     data: Dataset,
     config: TrainingConfig = TrainingConfig(),
     ctx: Any = None,
+    on_epoch: Callable[[int, float], None] | None = None,
     hooks: TrainingHooks | None = None,
 ) -> TrainingReport:
     """Train ``model`` in place on ``data``; returns a :class:`TrainingReport`, the model left in eval mode.
 
     The batch order comes from ``config.seed`` alone, so two runs with the same seed, initial weights and
     thread count give the same weights. ``ctx`` (a job context or ``None``) gets progress per epoch and is
-    checked for cancellation before every batch. ``hooks`` extend it (see :class:`TrainingHooks`); a
-    ``resume_from`` file that does not match this model raises ``RuntimeError`` from torch.
+    checked for cancellation before every batch. ``on_epoch(epoch, mean_loss)`` (optional) runs after each
+    epoch, with the model still in training mode (callers switch to eval and back to measure accuracy curves).
+    ``hooks`` extend it further (see :class:`TrainingHooks`); a ``resume_from`` file that does not match
+    this model raises ``RuntimeError`` from torch.
     """
     import torch
     import torch.nn.functional as F
@@ -111,6 +114,9 @@ def train_classifier(
             schedule.step()
             loss_sum += float(loss.detach()) * len(idx)
         epoch_loss = loss_sum / len(data)
+        if on_epoch is not None:
+            on_epoch(epoch + 1, epoch_loss)
+            model.train()
         if hooks.on_epoch_end is not None:
             hooks.on_epoch_end(epoch, epoch_loss)
             model.train()  # the hook may have evaluated the model

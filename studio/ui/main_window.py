@@ -63,15 +63,13 @@ class MainWindow(QMainWindow):
         self.resize(1440, 900)
         self.setDockOptions(QMainWindow.DockOption.AnimatedDocks | QMainWindow.DockOption.AllowTabbedDocks)
 
-        from studio.ui.graph.view import GraphView
         from studio.ui.jobs.bridge import QtJobBridge
         from studio.ui.jobs.panel import JobPanel
 
-        self.graph_view = GraphView(self)
+        self._graph_view: Any = None  # built when first needed: the welcome page shows without it
         self.welcome = WelcomePage(self)
         self.center = QStackedWidget(self)
         self.center.addWidget(self.welcome)
-        self.center.addWidget(self.graph_view)
 
         self.layer_table = LayerTable(self)
         self.properties = PropertiesPanel(self)
@@ -94,13 +92,14 @@ class MainWindow(QMainWindow):
             self.statusBar().addPermanentWidget(label)
 
         self.binder = ActionBinder(self, services.declared_actions(), self._handlers())
-        self._add_plugin_actions()
+        self._plugins_added = False
         self._add_stage_actions()
         self._add_dock_toggles()
         self._wire()
         self._refresh_welcome()
         self._refresh_actions()
         self._restore_geometry()
+        QTimer.singleShot(100, self.load_plugins)  # after the first paint: nobody reaches a menu sooner
 
         self.autosave_timer = QTimer(self)
         self.autosave_timer.timeout.connect(self._autosave)
@@ -128,26 +127,13 @@ class MainWindow(QMainWindow):
             on_failure=self._on_job_failed,
             parent=self,
         )
-        plugin_stages = [StageSpec(p.id, p.title, p.factory) for p in self.services.plugins.panels]
-        self.stages: list[StageSpec] = [
-            StageSpec("model", "Model", lambda _ctx: self.center, "The graph and what every layer costs"),
-            *BUILTIN_STAGES,
-            *plugin_stages,
-        ]
-        self.stage_widgets: dict[str, QWidget] = {"model": self.center}
+        self.stages: list[StageSpec] = []
+        self.stage_widgets: dict[str, QWidget] = {}
         self.stage_list = QListWidget(self)
         self.stage_list.setObjectName("stage-sidebar")
         self.stage_list.setFixedWidth(112)
         self.stage_list.setFrameShape(QListWidget.Shape.NoFrame)
-        for i, stage in enumerate(self.stages):
-            item = QListWidgetItem(stage.title)
-            shortcut = f"Ctrl+{i + 1}" if i < 9 else ""
-            item.setToolTip(f"{stage.tip} ({shortcut})" if shortcut else stage.tip)
-            item.setSizeHint(QSize(100, 44))
-            self.stage_list.addItem(item)
         self.stage_stack = QStackedWidget(self)
-        self.stage_stack.addWidget(self.center)
-        self.stage_list.setVisible(len(self.stages) > 1)
         self.stage_list.currentRowChanged.connect(self.show_stage_at)
         container = QWidget(self)
         layout = QHBoxLayout(container)
@@ -156,7 +142,26 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.stage_list)
         layout.addWidget(self.stage_stack, 1)
         self.setCentralWidget(container)
+        self.add_stage(StageSpec("model", "Model", lambda _ctx: self.center, "The graph and what every layer costs"))
+        for stage in BUILTIN_STAGES:
+            self.add_stage(stage)
         self.stage_list.setCurrentRow(0)
+
+    def add_stage(self, stage: Any) -> None:
+        """Append a stage to the sidebar (with a Ctrl+N shortcut for the first nine); built when first shown."""
+        index = len(self.stages)
+        self.stages.append(stage)
+        item = QListWidgetItem(stage.title)
+        shortcut = f"Ctrl+{index + 1}" if index < 9 else ""
+        item.setToolTip(f"{stage.tip} ({shortcut})" if shortcut and stage.tip else stage.tip or shortcut)
+        item.setSizeHint(QSize(100, 44))
+        self.stage_list.addItem(item)
+        self.stage_list.setVisible(len(self.stages) > 1)  # one stage needs no sidebar
+        if stage.id == "model":
+            self.stage_widgets["model"] = self.center
+            self.stage_stack.addWidget(self.center)
+        if shortcut and hasattr(self, "binder"):
+            self._add_stage_action(index)
 
     def show_stage(self, stage_id: str) -> QWidget:
         """Switch the centre to stage ``stage_id`` (building it on first use); returns its widget."""
@@ -186,19 +191,33 @@ class MainWindow(QMainWindow):
             self.stage_list.setCurrentRow(index)
 
     def _add_stage_actions(self) -> None:
-        if len(self.stages) < 2:
+        self.binder.menus["View"].addSeparator()
+        for i in range(min(9, len(self.stages))):
+            self._add_stage_action(i)
+
+    def _add_stage_action(self, index: int) -> None:
+        stage = self.stages[index]
+        self.binder.add(
+            f"view.stage.{stage.id}",
+            f"{stage.title} Stage",
+            lambda: self.show_stage_at(index),
+            shortcut=f"Ctrl+{index + 1}",
+            menu="View",
+            tip=stage.tip or f"Show the {stage.title} stage",
+        )
+
+    def load_plugins(self) -> None:
+        """Load the plugins (once) and add their actions and stages; called just after the window shows."""
+        if self._plugins_added:
             return
-        view_menu = self.binder.menus["View"]
-        view_menu.addSeparator()
-        for i, stage in enumerate(self.stages[:9]):
-            self.binder.add(
-                f"view.stage.{stage.id}",
-                f"{stage.title} Stage",
-                lambda index=i: self.show_stage_at(index),
-                shortcut=f"Ctrl+{i + 1}",
-                menu="View",
-                tip=stage.tip or f"Show the {stage.title} stage",
-            )
+        self._plugins_added = True
+        self.services.load_plugins()
+        self._add_plugin_actions()
+        from studio.ui.stages import StageSpec
+
+        for panel in self.services.plugins.panels:
+            self.add_stage(StageSpec(panel.id, panel.title, panel.factory, getattr(panel, "tip", "")))
+        self._refresh_actions()
 
     def _handlers(self) -> dict[str, Any]:
         return {
@@ -212,9 +231,9 @@ class MainWindow(QMainWindow):
             "edit.redo": self.session.undo_stack.redo,
             "edit.find": self.focus_find,
             "edit.preferences": self.edit_preferences,
-            "view.fit": self.graph_view.fit,
-            "view.zoom_in": self.graph_view.zoom_in,
-            "view.zoom_out": self.graph_view.zoom_out,
+            "view.fit": lambda: self.graph_view.fit(),
+            "view.zoom_in": lambda: self.graph_view.zoom_in(),
+            "view.zoom_out": lambda: self.graph_view.zoom_out(),
             "view.toggle_theme": self.toggle_theme,
             "view.command_palette": self.show_command_palette,
             "model.evaluate": self.evaluate,
@@ -247,13 +266,23 @@ class MainWindow(QMainWindow):
         self.session.changed.connect(self._on_session_changed)
         self.stage_context.layerSelected.connect(self._on_layer_selected_in_stage)
         self.session.undo_stack.changed.connect(lambda *_: self._refresh_actions())
-        self.graph_view.nodeSelected.connect(self._on_node_selected_in_graph)
         self.layer_table.layerSelected.connect(self._on_layer_selected_in_table)
         self.welcome.openModelRequested.connect(self.choose_model)
         self.welcome.openDemoRequested.connect(lambda: self.open_target("demo"))
         self.welcome.openPathRequested.connect(self.open_target)
-        if hasattr(self.graph_view, "layoutReady"):
-            self.graph_view.layoutReady.connect(self.modelShown)
+
+    @property
+    def graph_view(self) -> Any:
+        """The graph view, created on first use (its imports are the heaviest part of the window)."""
+        if self._graph_view is None:
+            from studio.ui.graph.view import GraphView
+
+            view = GraphView(self)
+            view.nodeSelected.connect(self._on_node_selected_in_graph)
+            view.layoutReady.connect(self.modelShown)
+            self.center.addWidget(view)
+            self._graph_view = view
+        return self._graph_view
 
     def _refresh_actions(self) -> None:
         stack = self.session.undo_stack
@@ -340,6 +369,7 @@ class MainWindow(QMainWindow):
             self._sync_project_steps()
             self.center.setCurrentWidget(self.graph_view)
             self.graph_view.set_graph(opened.model.graph)
+            self.graph_view.set_marks(opened.model.metadata.get("node_marks", {}))  # e.g. pruned layers
         selected = self.layer_table.selected_layer()
         self.layer_table.set_profile(opened.profile)
         if selected:
@@ -564,8 +594,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------------------------------ the rest
     def focus_find(self) -> None:
         """Edit > Find: the graph's search box."""
-        if hasattr(self.graph_view, "focus_search"):
-            self.graph_view.focus_search()
+        self.graph_view.focus_search()
 
     def toggle_theme(self) -> None:
         """View > Toggle theme, remembered in the preferences."""
@@ -575,8 +604,8 @@ class MainWindow(QMainWindow):
         apply_theme(app, new)  # type: ignore[arg-type]
         self.services.update_preferences(theme=new)
         self.binder.actions["view.toggle_theme"].setChecked(new == "dark")
-        if hasattr(self.graph_view, "refresh_theme"):
-            self.graph_view.refresh_theme()
+        if self._graph_view is not None:
+            self._graph_view.refresh_theme()
 
     def edit_preferences(self) -> None:
         """Edit > Preferences."""
@@ -623,6 +652,7 @@ class MainWindow(QMainWindow):
         Used by ``tinyml-studio gui --screenshot`` for the README and the screenshot tests.
         """
         done = {"saved": False}
+        self.resize(1440, 900)  # the documented size, whatever geometry the last session left
 
         def save() -> None:
             if done["saved"]:

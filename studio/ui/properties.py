@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem, QVBoxLayout, QWidget
 
 from studio.ui.format import human_bytes, human_count, shape_text
@@ -13,7 +12,7 @@ from studio.ui.format import human_bytes, human_count, shape_text
 def _attr_text(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "[" + ", ".join(str(v) for v in value) + "]"
-    if isinstance(value, np.ndarray):
+    if hasattr(value, "dtype") and hasattr(value, "shape"):  # an array; numpy stays unimported until a model shows
         return f"array {shape_text(value.shape)} {value.dtype}"
     return str(value)
 
@@ -95,6 +94,8 @@ class PropertiesPanel(QWidget):
         self._section("Inputs", [(t, shape_text(graph.tensor(t).shape)) for t in node.inputs])
         self._section("Outputs", [(t, shape_text(graph.tensor(t).shape)) for t in node.outputs])
         self._section("Attributes", [(k, _attr_text(v)) for k, v in sorted(node.attrs.items())])
+        import numpy as np
+
         params = []
         for role, arr in node.params.items():
             a = np.asarray(arr)

@@ -74,5 +74,24 @@ def apply_theme(app: QApplication, name: str) -> str:
         pal.setColor(group, role.ButtonText, QColor(colors.muted))
         pal.setColor(group, role.WindowText, QColor(colors.muted))
     app.setPalette(pal)
+    app.setStyleSheet(_sidebar_style(colors))
     app.setProperty("studioTheme", resolved)
     return resolved
+
+
+def _sidebar_style(colors: ThemeColors) -> str:
+    # The stage sidebar reads as navigation (like Edge Impulse's or VS Code's), not as a list of data.
+    return f"""
+    QListWidget#stage-sidebar {{
+        background: {colors.alt_base}; border: none; border-right: 1px solid {colors.muted}40;
+        font-size: 10.5pt; padding-top: 6px; outline: 0;
+    }}
+    QListWidget#stage-sidebar::item {{
+        padding-left: 12px; border-left: 3px solid transparent; color: {colors.text};
+    }}
+    QListWidget#stage-sidebar::item:hover {{ background: {colors.base}; }}
+    QListWidget#stage-sidebar::item:selected {{
+        background: {colors.base}; color: {colors.accent}; border-left: 3px solid {colors.accent};
+        font-weight: bold;
+    }}
+    """

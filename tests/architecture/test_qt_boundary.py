@@ -1,4 +1,4 @@
-"""Only studio/ui, the composition root and plugin view/panel modules may import Qt.
+"""Only studio/ui, the composition root, plugin view/panel modules and a plugin's ``ui/`` package may import Qt.
 
 Two checks: a static scan of every import statement (catches lazy imports inside functions too), and a
 subprocess that imports every Qt-free module with PySide6 made unimportable (catches indirect imports).
@@ -15,15 +15,21 @@ ROOT = Path(__file__).resolve().parents[2]
 QT_PACKAGES = ("PySide6", "shiboken6", "pyqtgraph", "PyQt5", "PyQt6", "qtpy")
 QT_ALLOWED = ("studio/ui/", "studio/app.py")
 PLUGIN_QT_FILES = ("view.py", "panel.py")
+PLUGIN_QT_PACKAGE = "ui"  # plugins/<plugin>/ui/** holds a plugin's Qt code when it needs more than one file
 
 
-def _qt_free_modules() -> list[Path]:
+def _is_plugin_qt_file(path: Path, plugins_root: Path) -> bool:
+    parts = path.relative_to(plugins_root).parts
+    return path.name in PLUGIN_QT_FILES or (len(parts) > 2 and parts[1] == PLUGIN_QT_PACKAGE)
+
+
+def _qt_free_modules(root: Path = ROOT) -> list[Path]:
     files = [
         p
-        for p in (ROOT / "studio").rglob("*.py")
-        if not any(str(p.relative_to(ROOT)).startswith(a) for a in QT_ALLOWED)
+        for p in (root / "studio").rglob("*.py")
+        if not any(str(p.relative_to(root)).startswith(a) for a in QT_ALLOWED)
     ]
-    files += [p for p in (ROOT / "plugins").rglob("*.py") if p.name not in PLUGIN_QT_FILES]
+    files += [p for p in (root / "plugins").rglob("*.py") if not _is_plugin_qt_file(p, root / "plugins")]
     return sorted(files)
 
 
@@ -47,6 +53,30 @@ def test_the_scan_sees_a_qt_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("def f():\n    from PySide6.QtCore import QObject\n")
     assert "PySide6" in _imported_roots(bad)
+
+
+def test_only_a_plugins_ui_package_and_view_panel_files_may_use_qt(tmp_path: Path) -> None:
+    qt = "from PySide6.QtWidgets import QWidget\n"
+    files = {
+        "studio/core/x.py": "",
+        "plugins/demo/ui/grid.py": qt,
+        "plugins/demo/ui/deep/plot.py": qt,
+        "plugins/demo/panel.py": qt,
+        "plugins/demo/sim/ui.py": qt,  # a module named ui.py outside the ui/ package: not allowed
+        "plugins/demo/uikit/widgets.py": qt,
+        "plugins/demo/core.py": qt,
+        "plugins/ui/core.py": qt,  # a plugin that happens to be named "ui" gets no pass for its other modules
+    }
+    for rel, text in files.items():
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text(text)
+    offenders = {str(p.relative_to(tmp_path)) for p in _qt_free_modules(tmp_path) if _imported_roots(p) & {"PySide6"}}
+    assert offenders == {
+        "plugins/demo/sim/ui.py",
+        "plugins/demo/uikit/widgets.py",
+        "plugins/demo/core.py",
+        "plugins/ui/core.py",
+    }
 
 
 def test_qt_free_modules_import_with_pyside6_unavailable() -> None:

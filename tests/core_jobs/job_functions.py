@@ -94,9 +94,9 @@ def count_with_checkpoints(ctx: JobContext, n: int, checkpoint: str, start: int 
     return done + 1000 * start  # the result shows where the last run started
 
 
-def make_tensor(ctx: JobContext, n: int) -> Any:
-    """Return a torch tensor (and a module holding one): results that carry tensor storage."""
+def make_torch_module(ctx: JobContext, width: int) -> Any:
+    """A job returning torch objects: they must survive the worker's exit (no shared-memory handles)."""
     import torch
 
-    layer = torch.nn.Linear(n, 2)
-    return {"tensor": torch.arange(n, dtype=torch.float32), "module": layer}
+    torch.manual_seed(0)
+    return {"module": torch.nn.Linear(width, 2), "tensor": torch.arange(width, dtype=torch.float32)}

@@ -70,14 +70,3 @@ def test_a_job_that_never_checks_runs_on_after_pause(manager: JobManager) -> Non
     assert manager.pause(job.id)
     assert manager.wait(job, timeout=30)
     assert job.state is JobState.SUCCEEDED and job.result == 15
-
-
-def test_process_job_results_may_hold_tensors(manager: JobManager) -> None:
-    """torch's multiprocessing reductions would send tensors as shared memory that dies with the worker."""
-    from tests.core_jobs.job_functions import make_tensor
-
-    job = manager.submit(JobSpec("tensor", make_tensor, {"n": 5}, runner="process"))
-    assert manager.wait(job, timeout=60)
-    assert job.state is JobState.SUCCEEDED, job.error
-    assert job.result["tensor"].tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
-    assert job.result["module"].weight.shape == (2, 5)

@@ -124,3 +124,14 @@ def _wait_until(condition, timeout: float) -> None:  # type: ignore[no-untyped-d
     while not condition():
         assert time.monotonic() < end, "condition not reached"
         time.sleep(0.01)
+
+
+def test_process_job_returns_torch_objects_that_outlive_the_worker(manager: JobManager) -> None:
+    import torch
+
+    job = manager.submit(_process("torch", fns.make_torch_module, width=5))
+    assert manager.wait(job, 60)
+    assert job.state is JobState.SUCCEEDED, job.error
+    time.sleep(0.5)  # the worker has exited; its shared memory would be gone by now
+    assert torch.equal(job.result["tensor"], torch.arange(5, dtype=torch.float32))
+    assert job.result["module"](torch.ones(1, 5)).shape == (1, 2)

@@ -61,11 +61,17 @@ def test_resumed_training_equals_uninterrupted(tmp_path: Path) -> None:
     paused = _fresh_model()
     with pytest.raises(JobPaused) as info:
         train_classifier(
-            paused, data, config, PauseAfter(1), TrainingHooks(checkpoint_path=str(ckpt), resume_kwargs={"again": 1})
+            paused,
+            data,
+            config,
+            PauseAfter(1),
+            hooks=TrainingHooks(checkpoint_path=str(ckpt), resume_kwargs={"again": 1}),
         )
     assert info.value.resume_kwargs == {"again": 1}
     resumed = _fresh_model()
-    report = train_classifier(resumed, data, config, JobContext.standalone(), TrainingHooks(resume_from=str(ckpt)))
+    report = train_classifier(
+        resumed, data, config, JobContext.standalone(), hooks=TrainingHooks(resume_from=str(ckpt))
+    )
     assert report.final_loss == pytest.approx(losses[-1])
     for (name, a), b in zip(straight.state_dict().items(), resumed.state_dict().values(), strict=True):
         assert torch.equal(a, b), name

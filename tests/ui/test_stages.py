@@ -36,9 +36,11 @@ def stage_window(qtbot: Any, services: Any, monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_sidebar_lists_stages_and_builds_them_lazily(stage_window: Any) -> None:
     assert stage_window.stage_list.isVisibleTo(stage_window)
+    plugin_stages = [p.title for p in stage_window.services.plugins.panels]  # e.g. the Quantum plugin's
     assert [stage_window.stage_list.item(i).text() for i in range(stage_window.stage_list.count())] == [
         "Model",
         "Probe",
+        *plugin_stages,
     ]
     assert stage_window.built == []
     stage_window.binder.actions["view.stage.probe"].trigger()
@@ -85,4 +87,39 @@ def test_a_broken_stage_reports_and_returns_to_model(qtbot: Any, services: Any, 
     win.show_stage_at(1)
     assert shown and "boom" in shown[0]
     assert win.stage_list.currentRow() == 0
+    win.close()
+
+
+def test_plugins_load_after_show_and_add_their_actions_and_stages(qtbot: Any, services: Any, monkeypatch: Any) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from studio.core.plugins import PanelContribution
+    from studio.ui.main_window import MainWindow
+
+    def fake_load() -> list[Any]:
+        services.plugins_loaded = True
+        services.plugins.add_panel(PanelContribution("probe-plugin", "Plugged", lambda _ctx: QLabel("plugged")))
+        return []
+
+    monkeypatch.setattr(services, "load_plugins", fake_load)
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    builtin = len(win.stages)
+    assert "probe-plugin" not in [s.id for s in win.stages]
+    win.show()
+    qtbot.waitUntil(lambda: len(win.stages) == builtin + 1, timeout=5000)
+    assert win.stages[-1].id == "probe-plugin" and win.stage_list.isVisibleTo(win)
+    win.binder.actions["view.stage.probe-plugin"].trigger()
+    assert win.stage_stack.currentWidget().text() == "plugged"
+    win.close()
+
+
+def test_real_plugins_add_open_in_netron(qtbot: Any, services: Any) -> None:
+    from studio.ui.main_window import MainWindow
+
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: "netron.open" in win.binder.actions, timeout=10_000)
+    assert services.plugins_loaded and all(r.ok for r in services.plugin_reports)
     win.close()

@@ -2,7 +2,7 @@
 
 Kept apart from the parent side so the child imports as little as possible: this module, the job context and
 the job function's own module. Messages are plain tuples on a one-way pipe:
-``("progress", done, total, message)``, ``("log", line)``, ``("result", pickled value)``,
+``("progress", done, total, message)``, ``("log", line)``, ``("result", value)``,
 ``("failed", error, detail)``, ``("cancelled",)`` and ``("paused", resume_kwargs)``.
 """
 
@@ -94,9 +94,9 @@ def _run_and_report(
         conn.send(("cancelled",))
         return
     try:
-        # Plain pickle bytes, not Connection.send's multiprocessing pickler: torch registers reductions there
-        # that pass tensors as shared-memory handles, which die with this process before the parent reads them.
-        conn.send(("result", pickle.dumps(result)))
+        # Plain pickle, not the connection's ForkingPickler: torch registers reducers that pass tensors as shared
+        # memory owned by this process, which vanishes when the worker exits. Pickled bytes outlive it.
+        conn.send_bytes(pickle.dumps(("result", result), protocol=pickle.HIGHEST_PROTOCOL))
     except Exception as exc:  # an unpicklable result: say so instead of crashing the worker
         error, detail = describe_exception(exc)
         conn.send(("failed", f"the job's result cannot be sent back to the studio: {error}", detail))

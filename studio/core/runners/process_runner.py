@@ -157,13 +157,7 @@ def _outcome(
 ) -> JobOutcome:
     if final is not None:
         if final[0] == "result":
-            if cancel_asked:
-                return JobOutcome.cancelled()
-            try:
-                return JobOutcome.succeeded(pickle.loads(final[1]))
-            except Exception as exc:  # e.g. the result's class cannot be imported in the studio
-                error, detail = describe_exception(exc)
-                return JobOutcome.failed(f"the job's result cannot be read back: {error}", detail)
+            return JobOutcome.cancelled() if cancel_asked else JobOutcome.succeeded(final[1])
         if final[0] == "cancelled":
             return JobOutcome.cancelled()
         if final[0] == "paused":

@@ -143,7 +143,7 @@ def train_student(
             seed=seed,
         )
         hooks = TrainingHooks(loss_fn=terms, on_epoch_end=record, parameters=params)
-        train_classifier(student, train, training, ctx, hooks)
+        train_classifier(student, train, training, ctx, hooks=hooks)
         student.eval()
     mode = "kd" if config.distills else "baseline"
     state = {k: v.detach().clone() for k, v in student.state_dict().items()}

@@ -203,7 +203,7 @@ def train_supernet(
         phase_ctx = _PhaseContext(ctx, phase, offset, total) if ctx is not None else None
         if ctx is not None:
             ctx.log(f"supernet phase {phase}: {epochs} epoch(s), elastic {_scope_text(scope)}")
-        train_classifier(supernet, train, training, phase_ctx, hooks)
+        train_classifier(supernet, train, training, phase_ctx, hooks=hooks)
         done_marker.write_text("done")
         offset += epochs
         # A pause between phases stops here too: the next phase starts from this one's checkpoint.

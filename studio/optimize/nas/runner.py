@@ -195,7 +195,7 @@ def finetune_subnet(ctx: Any, request: FinetuneRequest) -> dict[str, Any]:
     )
     config = TrainingConfig(epochs=request.epochs, learning_rate=request.learning_rate, seed=request.seed)
     if request.epochs > 0:
-        train_classifier(subnet, train, config, ctx, hooks)
+        train_classifier(subnet, train, config, ctx, hooks=hooks)
     after = accuracy_of(subnet.eval(), val_x, val_y)
     weights = out / f"{stem}.pt"
     torch.save(subnet.state_dict(), weights)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
+from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QEventLoop, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QGraphicsScene, QLabel, QVBoxLayout, QWidget
@@ -77,7 +77,7 @@ class GraphView(QWidget):
         self._matches: list[str] = []
         self._match_index = -1
         self._names: list[str] = []
-        self._boxes = np.zeros((0, 4))
+        self._boxes: Any = None  # numpy (n, 4) array of node boxes, built with the scene
         self._layers: tuple[LayerItem, LayerItem] | None = None
         self._selection_outline: OutlineItem | None = None
         self._match_outline: OutlineItem | None = None
@@ -123,7 +123,7 @@ class GraphView(QWidget):
         self._selection_outline = self._match_outline = None
         self._node_items = {}
         self._selected, self._matches, self._match_index = None, [], -1
-        self._names, self._boxes = [], np.zeros((0, 4))
+        self._names, self._boxes = [], None
         self.minimap.set_graph(None, None)
         self.search_bar.hide()
 
@@ -152,6 +152,8 @@ class GraphView(QWidget):
         left, top, right, bottom = layout.bounds
         self.scene.setSceneRect(QRectF(left, top, right - left, bottom - top))
         self._names = [n.name for n in graph.nodes]
+        import numpy as np
+
         self._boxes = np.array(
             [
                 (b.x - b.width / 2, b.y - b.height / 2, b.x + b.width / 2, b.y + b.height / 2)
@@ -178,6 +180,7 @@ class GraphView(QWidget):
         self._builder = None
         self._build_timer.stop()
         self._ready = True
+        self.fit()  # the view may have been resized (docks settling) while the items were being made
         self.layoutReady.emit()
 
     def is_ready(self) -> bool:
@@ -206,8 +209,13 @@ class GraphView(QWidget):
 
     # ------------------------------------------------------------------------------------------ navigation
     def fit(self) -> None:
-        """Show the whole graph (never zooming a small graph beyond natural size)."""
-        self.canvas.fit_rect(self.scene.sceneRect())
+        """Show the whole graph (never zooming a small graph beyond natural size), clear of the search box."""
+        rect = self.scene.sceneRect()
+        self.canvas.fit_rect(rect)
+        if self.search_bar.isVisible():
+            # Leave the strip under the search box empty so it never hides the first layer.
+            pad = (self.search_bar.height() + 2 * OVERLAY_MARGIN) / max(self.canvas.zoom, 1e-6)
+            self.canvas.fit_rect(rect.adjusted(0, -pad, 0, 0))
 
     def zoom_in(self) -> None:
         """Zoom in one step around the view's centre."""
@@ -233,8 +241,10 @@ class GraphView(QWidget):
     # ------------------------------------------------------------------------------------------ selection
     def pick(self, point: QPointF) -> str | None:
         """The node under a scene point (with a few pixels' tolerance when zoomed far out), or ``None``."""
-        if not len(self._boxes):
+        if self._boxes is None or not len(self._boxes):
             return None
+        import numpy as np
+
         tol = PICK_TOLERANCE_PX / max(self.canvas.zoom, 1e-6)
         x, y = point.x(), point.y()
         b = self._boxes

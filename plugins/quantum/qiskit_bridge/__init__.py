@@ -1,0 +1,1 @@
+"""Conversions to and from qiskit, transpilation to devices, and runs on qiskit-aer."""

@@ -1,0 +1,1 @@
+"""The Deploy stage: board picker, fit check, one Deploy button, memory report, arena timeline, validation."""
