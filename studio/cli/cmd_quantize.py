@@ -27,10 +27,13 @@ def _layer_bits(text: str | None) -> dict[str, int]:
     return result
 
 
+#: The names of studio.optimize.quantize.calibration.RANGE_METHODS, spelled out so building the CLI's parser
+#: imports no numpy (a test keeps the two in step).
+CALIBRATION_CHOICES = ("kl", "minmax", "mse", "percentile")
+
+
 def add_commands(sub: Any) -> None:
     """Register ``quantize``."""
-    from studio.optimize.quantize.calibration import RANGE_METHODS
-
     p = sub.add_parser("quantize", help="quantize a model (linear PTQ, k-means, QAT) and write int8 / ONNX")
     p.add_argument("model", help="model file (state_dict, .pt2, .py) or 'demo'")
     p.add_argument("--arch", help="zoo architecture for a state_dict")
@@ -49,7 +52,7 @@ def add_commands(sub: Any) -> None:
     )
     grain.add_argument("--per-tensor", dest="per_channel", action="store_false", help="one weight scale per layer")
     p.add_argument("--asymmetric", action="store_true", help="asymmetric weight grids (simulation only)")
-    p.add_argument("--calibration", choices=sorted(RANGE_METHODS), default="minmax", help="activation ranges")
+    p.add_argument("--calibration", choices=CALIBRATION_CHOICES, default="minmax", help="activation ranges")
     p.add_argument("--percentile", type=float, default=99.99, help="for --calibration percentile")
     p.add_argument("--weight-range", choices=("minmax", "mse"), default="minmax", help="weight clipping")
     p.add_argument("--layer-bits", help="per-layer bits, e.g. conv1=8,fc=4 (32 keeps a layer float)")

@@ -152,19 +152,23 @@ def cmd_gui(args: argparse.Namespace) -> int:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser; exposed for tests and shell-completion generators."""
+def _base_parser() -> tuple[argparse.ArgumentParser, Any]:
     parser = argparse.ArgumentParser(
         prog="tinyml-studio", description="TinyML Studio: the window with no arguments, headless commands otherwise."
     )
     parser.add_argument("--version", action="version", version=f"tinyml-studio {__version__}")
     sub = parser.add_subparsers(dest="command")
-
     p = sub.add_parser("gui", help="open the studio window")
     p.add_argument("target", nargs="?", help="model file, project (.tmlproj) or 'demo'")
     p.add_argument("--screenshot", metavar="PNG", help="render the main window to PNG and exit")
     p.add_argument("--exit-after-show", action="store_true", help=argparse.SUPPRESS)
     p.set_defaults(func=cmd_gui)
+    return parser, sub
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser; exposed for tests and shell-completion generators."""
+    parser, sub = _base_parser()
 
     p = sub.add_parser("info", help="per-layer parameters, MACs, shapes and memory of a model")
     add_model_options(p)
@@ -201,8 +205,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``tinyml-studio``; returns the process exit status."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # Opening the window needs only the `gui` parser: building every command's parser (and finding the plugins'
+    # commands) would cost a tenth of a second before the window shows.
+    parser = _base_parser()[0] if not words or words[0] == "gui" else build_parser()
+    args = parser.parse_args(words)
     if args.command is None:
         args = parser.parse_args(["gui"])
     func: Callable[[argparse.Namespace], int] = args.func

@@ -120,3 +120,13 @@ def test_zoo_lists_the_required_architectures() -> None:
     names = {e["name"] for e in json.loads(proc.stdout)}
     assert {"lenet", "resnet18", "resnet20", "mobilenetv2", "mcunet", "digits-cnn"} <= names
     assert any(n.startswith("vgg") for n in names)
+
+
+def test_building_the_cli_parser_imports_nothing_heavy() -> None:
+    code = (
+        "import sys; from studio.cli.main import build_parser; build_parser(); "
+        "print(sorted(m for m in ('numpy', 'torch', 'onnx', 'qiskit', 'PySide6') if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

@@ -85,3 +85,10 @@ def test_quantize_to_tflite_runs_in_tflite_micro_like_the_reference(
     # scales, so a code may differ by one where they round differently (docs/deploy.md, "Limits").
     assert np.abs(ours.astype(int) - theirs.astype(int)).max() <= 1
     assert (ours == theirs).mean() >= 0.99 and arena["total"] > 0
+
+
+def test_calibration_choices_follow_the_registered_methods() -> None:
+    from studio.cli.cmd_quantize import CALIBRATION_CHOICES
+    from studio.optimize.quantize.calibration import RANGE_METHODS
+
+    assert tuple(sorted(RANGE_METHODS)) == CALIBRATION_CHOICES
