@@ -19,6 +19,7 @@ class PruneJobActions:
     toolbar: Any
     _finetune_job: int | None
     _reference: Any
+    _channel_job_for: Any
 
     # -------------------------------------------------------------------------------------------- scan
     def start_scan(self) -> Any:
@@ -49,6 +50,27 @@ class PruneJobActions:
         self.decisions.set_scan(scan, costs)
         self.ctx.status(f"Scan done: {len(scan.layers)} layers, {scan.method} method, {scan.seconds:.1f} s")
 
+    def ensure_channel_costs(self) -> Any:
+        """For the channel method, find the model's channel dependencies once per model (a thread job), so
+        the prediction counts what removed channels take along (batch norms, the next layers' inputs)."""
+        from studio.workflows.allocate import channel_costs_job
+
+        costs = self.decisions.costs
+        opened = self.ctx.session.opened
+        if self.decisions.method != "channel" or costs is None or costs.channels is not None or opened is None:
+            return None
+        if self._channel_job_for is costs:
+            return None  # asked already (or the model has no channel dependencies to follow)
+        self._channel_job_for = costs
+
+        def done(result: Any) -> None:
+            if self.decisions.costs is costs:  # still the same model and costs
+                self._channel_job_for = result
+                self.decisions.set_costs(result)
+
+        spec = JobSpec("Channel dependencies", channel_costs_job, {"model": opened.model, "costs": costs})
+        return self.ctx.submit(spec, done)
+
     # -------------------------------------------------------------------------------------------- allocate
     def start_allocate(self) -> Any:
         """Allocate per-layer sparsities for the toolbar's target from the scan (a thread job)."""
@@ -61,7 +83,13 @@ class PruneJobActions:
         spec = JobSpec(
             "Allocate sparsities",
             allocate_job,
-            {"scan": self.decisions.scan.to_dict(), "costs": self.decisions.costs, "kind": kind, "value": value},
+            {
+                "scan": self.decisions.scan.to_dict(),
+                "costs": self.decisions.costs,
+                "kind": kind,
+                "value": value,
+                "method": self.decisions.method,
+            },
         )
         text = f"Allocate for {self.toolbar.target.currentText()} {self.toolbar.value.text()}"
         return self.ctx.submit(spec, lambda sparsities: self.decisions.set_all(sparsities, text))
