@@ -20,30 +20,56 @@ class PruneJobActions:
     _finetune_job: int | None
     _reference: Any
     _channel_job_for: Any
+    _scan_job: Any
 
     # -------------------------------------------------------------------------------------------- scan
     def start_scan(self) -> Any:
-        """Submit the sensitivity scan of the current version (a process job)."""
+        """Submit the sensitivity scan of the current version (a process job) at the toolbar's grid; while
+        one runs, the same button cancels it (then ``None`` is returned)."""
         from studio.workflows.allocate import PERTURBATION_FOR_METHOD
         from studio.workflows.sensitivity import sensitivity_job
 
+        if self._scan_job is not None:
+            self.ctx.services.jobs.cancel(self._scan_job.id)
+            self.ctx.status("Cancelling the scan…")
+            return None
         if self.ctx.session.opened is None:
             return None
         perturbation = PERTURBATION_FOR_METHOD.get(self.decisions.method, "sparsity")
         spec = JobSpec(
             "Sensitivity scan",
             sensitivity_job,
-            {"target": self.ctx.session.handle(), "data_spec": self.ctx.data_spec(), "perturbation": perturbation},
+            {
+                "target": self.ctx.session.handle(),
+                "data_spec": self.ctx.data_spec(),
+                "perturbation": perturbation,
+                "levels": self.toolbar.levels(),
+            },
             runner="process",
         )
         self.ctx.status("Scanning every layer at every sparsity…")
-        return self.ctx.submit(spec, self.on_scan_done)
+        self.toolbar.set_scanning(True)
+        job = self.ctx.submit(spec, self.on_scan_done, self._on_scan_failed)
+        if not job.state.is_finished:
+            self._scan_job = job
+        return job
+
+    def _on_scan_failed(self, job: Any) -> None:
+        self._scan_job = None
+        self.toolbar.set_scanning(False)
+        if job.state.name == "CANCELLED":
+            self.ctx.status("Scan cancelled; the curves shown are unchanged")
+        else:
+            self.ctx.status(f"Scan failed: {job.error}", 8000)
+            self.ctx.show_failure(job)
 
     def on_scan_done(self, result: dict[str, Any]) -> None:
         """Show a scan result (a dict from :func:`~studio.workflows.sensitivity.scan_loaded`)."""
         from studio.analysis.sensitivity.result import ScanResult
         from studio.optimize.prune.predict import model_costs
 
+        self._scan_job = None
+        self.toolbar.set_scanning(False)
         scan = ScanResult.from_dict(result)
         opened = self.ctx.session.opened
         costs = model_costs(opened.profile, opened.model.module, scan.names) if opened is not None else None

@@ -36,6 +36,7 @@ class PrunePanel(PruneJobActions, QWidget):
         self._finetune_job: int | None = None
         self._reference: Any = None  # handle of the version before the first applied step
         self._channel_job_for: Any = None  # the costs whose channel dependencies were asked for
+        self._scan_job: Any = None  # the running scan (the Scan button cancels it)
         self.toolbar = PruneToolbar(self)
         self.prediction = QLabel("Run a scan to see how sensitive each layer is.", self)
         self.prediction.setObjectName("prune-prediction")
