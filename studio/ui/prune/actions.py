@@ -190,7 +190,9 @@ class PruneJobActions:
         name = opened.model.path.stem if opened.model.path else opened.model.graph.name
         module = module_from_bytes(result["module"])
         model = loaded_from_module(module, result["input_shape"], name=name, path=opened.model.path)
-        model.metadata["pruned_layers"] = dict(result.get("pruned_layers", {}))
+        # the worker saw the module alone: layers an earlier step pruned keep their mark
+        earlier = opened.model.metadata.get("pruned_layers", {})
+        model.metadata["pruned_layers"] = {**earlier, **result.get("pruned_layers", {})}
         model.metadata["node_marks"] = node_marks(model.graph, model.metadata["pruned_layers"])
         step = result["step"]
         self.ctx.session.derive(model, describe_step(step), step)
