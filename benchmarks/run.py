@@ -35,6 +35,7 @@ BENCHMARKS: dict[str, str] = {
     "sensitivity": "benchmarks.bench_sensitivity",
     "quantize": "benchmarks.bench_quantize",
     "quantum": "benchmarks.bench_quantum",
+    "event_loop": "benchmarks.bench_event_loop",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 

@@ -55,6 +55,15 @@ if [[ ! -f "$STAMPS/deps-$deps_hash" ]]; then
   touch "$STAMPS/deps-$deps_hash"
 fi
 
+# Optional extra: Ray (architecture search and distillation on a cluster), installed so `make test` covers it.
+# It does not depend on torch, so the pinned CPU build stays.
+if [[ ! -f "$STAMPS/ray-$deps_hash" ]]; then
+  log "installing the Ray extra (ray[train])"
+  "$VENV/bin/python" -m pip install -q -e ".[ray]"
+  rm -f "$STAMPS"/ray-*
+  touch "$STAMPS/ray-$deps_hash"
+fi
+
 # The demo model is trained here (seconds on digits) unless it is already present and current.
 "$VENV/bin/python" -m studio.zoo.demo --quiet
 

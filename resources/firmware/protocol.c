@@ -2,17 +2,19 @@
  *
  * Frame: 'T' 'M' | type u8 | length u32 LE | payload | CRC-32 (IEEE, LE) over type, length and payload.
  * Host -> device: PING (0x01), INFER (0x02, payload = input tensor, int8), EXIT (0x03),
- * PROBE (0x04, payload = u32 layer count n, then the input tensor: run the first n ops only).
+ * PROBE (0x04, payload = u32 layer count n, then the input tensor: run the first n ops only),
+ * PROFILE (0x05, payload = the input tensor: run every op, timing each one on its own).
  * Device -> host: INFO (0x81), RESULT (0x82: u32 counter ticks, then the output tensor), BYE (0x83),
  * LAYER (0x84: u32 ticks, then the output of op n-1; how the host finds the first differing layer),
+ * PROFILED (0x85: u32 ticks of each op; sent while the ops run, each op's time excludes the sending),
  * ERROR (0xEE: u8 code). A frame with a bad CRC or length is answered with ERROR and otherwise ignored, so
  * a glitch on the line never leaves the device in a half state. */
 #include "studio_fw.h"
 
-enum { PING = 0x01, INFER = 0x02, EXIT = 0x03, PROBE = 0x04, INFO = 0x81, RESULT = 0x82, BYE = 0x83, LAYER = 0x84,
-       ERROR = 0xEE };
+enum { PING = 0x01, INFER = 0x02, EXIT = 0x03, PROBE = 0x04, PROFILE = 0x05, INFO = 0x81, RESULT = 0x82, BYE = 0x83,
+       LAYER = 0x84, PROFILED = 0x85, ERROR = 0xEE };
 enum { ERR_CRC = 1, ERR_LENGTH = 2, ERR_TYPE = 3 };
-#define PROTOCOL_VERSION 1u
+#define PROTOCOL_VERSION 2u
 
 static uint32_t crc32_update(uint32_t crc, const uint8_t *data, size_t len) {
     crc = ~crc;
@@ -54,6 +56,27 @@ static void send_frame(uint8_t type, const uint8_t *head, uint32_t n_head, const
 
 static void send_error(uint8_t code) { send_frame(ERROR, &code, 1, 0, 0); }
 
+/* PROFILED: the frame's length is known up front, so each op's ticks are sent (and folded into the CRC) as
+ * soon as the op has run; only the op itself is between the two counter reads. */
+static void send_profile(void) {
+    uint8_t hdr[7] = {'T', 'M', PROFILED, 0, 0, 0, 0};
+    put_u32(hdr + 3, 4u * studio_model_layer_count);
+    uint32_t crc = crc32_update(0, hdr + 2, 5);
+    serial_write(hdr, 7);
+    for (uint32_t i = 0; i < studio_model_layer_count; i++) {
+        uint32_t t0 = counter_read();
+        studio_model_run_range(i, i + 1);
+        uint32_t t1 = counter_read();
+        uint8_t ticks[4];
+        put_u32(ticks, t1 - t0);
+        crc = crc32_update(crc, ticks, 4);
+        serial_write(ticks, 4);
+    }
+    uint8_t tail[4];
+    put_u32(tail, crc);
+    serial_write(tail, 4);
+}
+
 static void wait_for_sync(void) {
     int prev = -1;
     for (;;) {
@@ -74,7 +97,7 @@ int main(void) {
         uint32_t len = read_u32(&crc);
         uint8_t *dst = scratch;
         uint32_t room = sizeof scratch, head = 0;
-        if ((type == INFER && len == studio_model_input_bytes) ||
+        if (((type == INFER || type == PROFILE) && len == studio_model_input_bytes) ||
             (type == PROBE && len == 4 + studio_model_input_bytes)) {
             head = type == PROBE ? 4 : 0; /* PROBE's layer count goes to scratch, the tensor to the input */
             dst = (uint8_t *)studio_model_input_buffer();
@@ -131,6 +154,12 @@ int main(void) {
             put_u32(ticks, t1 - t0);
             send_frame(LAYER, ticks, 4, (const uint8_t *)studio_model_arena() + studio_model_layer_offset[n - 1],
                        studio_model_layer_bytes[n - 1]);
+        } else if (type == PROFILE) {
+            if (len != studio_model_input_bytes) {
+                send_error(ERR_LENGTH);
+                continue;
+            }
+            send_profile();
         } else if (type == EXIT) {
             send_frame(BYE, 0, 0, 0, 0);
             return 0;

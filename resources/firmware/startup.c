@@ -9,11 +9,13 @@ int main(void);
 
 void Reset_Handler(void);
 static void Fault_Handler(void) { platform_exit(3); }
+/* The SysTick counter (counter_systick.c) defines the real one; elsewhere SysTick never fires. */
+__attribute__((weak)) void SysTick_Handler(void) { platform_exit(4); }
 
 __attribute__((section(".isr_vector"), used)) const void *const studio_vectors[16] = {
     &_estack, (void *)Reset_Handler, (void *)Fault_Handler, (void *)Fault_Handler, (void *)Fault_Handler,
     (void *)Fault_Handler, (void *)Fault_Handler, 0, 0, 0, 0, (void *)Fault_Handler, (void *)Fault_Handler, 0,
-    (void *)Fault_Handler, (void *)Fault_Handler,
+    (void *)Fault_Handler, (void *)SysTick_Handler,
 };
 
 void Reset_Handler(void) {

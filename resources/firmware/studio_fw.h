@@ -23,11 +23,12 @@ extern const uint32_t studio_model_layer_count;
 extern const uint32_t studio_model_layer_offset[]; /* arena offset of each op's output */
 extern const uint32_t studio_model_layer_bytes[];
 void studio_model_run_layers(uint32_t n); /* the first n ops, on the input buffer */
+void studio_model_run_range(uint32_t first, uint32_t end); /* ops first .. end - 1 (per-layer timing) */
 int8_t *studio_model_arena(void);
 int8_t *studio_model_input_buffer(void);
 int8_t *studio_model_output_buffer(void);
 
-/* Platform: end the program (QEMU: semihosting exit; hardware: wait forever). */
+/* Platform: end the session (QEMU: semihosting exit with the status; hardware: reset and boot again). */
 void platform_exit(int status) __attribute__((noreturn));
 
 #endif

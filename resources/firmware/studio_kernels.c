@@ -1,9 +1,7 @@
-/* See studio_kernels.h. The fixed-point helpers follow studio/int8/reference.py's docstring to the letter. */
+/* See studio_kernels.h. The straightforward kernels: the baseline every op kind has (the code generator's
+ * "generic" kernel set); studio_kernels_fast.h holds the fast ones. The fixed-point helpers follow
+ * studio/int8/reference.py's docstring to the letter. */
 #include "studio_kernels.h"
-#if defined(__ARM_FEATURE_DSP) && defined(STUDIO_HAS_DSP)
-#include <arm_acle.h>
-#define STUDIO_USE_DSP 1
-#endif
 
 #define S_INT32_MIN (-2147483647 - 1)
 #define S_INT32_MAX 2147483647
@@ -66,105 +64,6 @@ void studio_conv2d(const studio_conv_params *p, const int8_t *in, int8_t *out) {
     }
 }
 
-#if defined(STUDIO_USE_DSP)
-static inline uint32_t ror8(uint32_t v) { return (v >> 8) | (v << 24); }
-#endif
-
-/* Dot product of n int8 pairs, (x - zp) folded into the bias by the caller: sum x[i] * w[i]. */
-static inline int32_t dot8(const int8_t *x, const int8_t *w, int32_t n) {
-    int32_t acc = 0, i = 0;
-#if defined(STUDIO_USE_DSP)
-    for (; i + 4 <= n; i += 4) {
-        uint32_t xv, wv;
-        __builtin_memcpy(&xv, x + i, 4);
-        __builtin_memcpy(&wv, w + i, 4);
-        acc = __smlad(__sxtb16(xv), __sxtb16(wv), acc);                        /* bytes 0 and 2 */
-        acc = __smlad(__sxtb16(ror8(xv)), __sxtb16(ror8(wv)), acc);                  /* bytes 1 and 3 */
-    }
-#else
-    for (; i + 4 <= n; i += 4) acc += x[i] * w[i] + x[i + 1] * w[i + 1] + x[i + 2] * w[i + 2] + x[i + 3] * w[i + 3];
-#endif
-    for (; i < n; i++) acc += x[i] * w[i];
-    return acc;
-}
-
-/* Pointwise (1x1, stride 1, no padding, groups 1): one dot product per pixel and channel; bias folded. */
-void studio_conv2d_1x1(const studio_conv_params *p, const int8_t *in, int8_t *out) {
-    const int32_t pixels = (int32_t)p->out_h * p->out_w;
-    for (int32_t px = 0; px < pixels; px++) {
-        const int8_t *x = in + px * p->in_c;
-        int8_t *y = out + px * p->out_c;
-        for (int c = 0; c < p->out_c; c++) {
-            int32_t acc = p->bias[c] + dot8(x, p->weights + (int32_t)c * p->in_c, p->in_c);
-            y[c] = requant(acc, p->multiplier, p->shift, c, p->out_zp, p->act_min, p->act_max);
-        }
-    }
-}
-
-/* Regular convolution (groups 1) as int8 dot products over each tap's input channels: (x - zp) * w summed
- * is sum(x * w) - zp * sum(w), with sum(w) of every (channel, tap) precomputed, so padding stays exact. */
-void studio_conv2d_dot(const studio_conv_params *p, const int8_t *in, int8_t *out) {
-    const int cin = p->in_c, taps = p->kh * p->kw;
-    for (int oy = 0; oy < p->out_h; oy++) {
-        for (int ox = 0; ox < p->out_w; ox++) {
-            int8_t *y = out + ((int32_t)oy * p->out_w + ox) * p->out_c;
-            for (int c = 0; c < p->out_c; c++) {
-                const int8_t *w = p->weights + (int32_t)c * taps * cin;
-                const int32_t *ws = p->tap_sums + c * taps;
-                int32_t acc = p->bias[c];
-                for (int ky = 0; ky < p->kh; ky++) {
-                    const int iy = oy * p->stride_h - p->pad_top + ky * p->dil_h;
-                    if (iy < 0 || iy >= p->in_h) continue;
-                    for (int kx = 0; kx < p->kw; kx++) {
-                        const int ix = ox * p->stride_w - p->pad_left + kx * p->dil_w;
-                        if (ix < 0 || ix >= p->in_w) continue;
-                        const int t = ky * p->kw + kx;
-                        acc += dot8(in + ((int32_t)iy * p->in_w + ix) * cin, w + t * cin, cin) - p->in_zp * ws[t];
-                    }
-                }
-                y[c] = requant(acc, p->multiplier, p->shift, c, p->out_zp, p->act_min, p->act_max);
-            }
-        }
-    }
-}
-
-/* Depthwise 3x3 (groups == channels, dilation 1): the nine taps unrolled, borders checked once per row. */
-void studio_dwconv3x3(const studio_conv_params *p, const int8_t *in, int8_t *out) {
-    const int C = p->in_c;
-    for (int oy = 0; oy < p->out_h; oy++) {
-        const int iy0 = oy * p->stride_h - p->pad_top;
-        for (int ox = 0; ox < p->out_w; ox++) {
-            const int ix0 = ox * p->stride_w - p->pad_left;
-            const int inner = iy0 >= 0 && iy0 + 2 < p->in_h && ix0 >= 0 && ix0 + 2 < p->in_w;
-            for (int c = 0; c < C; c++) {
-                const int8_t *w = p->weights + c * 9;
-                int32_t acc = p->bias[c];
-                if (inner) {
-                    const int8_t *x = in + ((int32_t)iy0 * p->in_w + ix0) * C + c;
-                    const int32_t row = (int32_t)p->in_w * C, zp = p->in_zp;
-                    acc += (x[0] - zp) * w[0] + (x[C] - zp) * w[1] + (x[2 * C] - zp) * w[2];
-                    x += row;
-                    acc += (x[0] - zp) * w[3] + (x[C] - zp) * w[4] + (x[2 * C] - zp) * w[5];
-                    x += row;
-                    acc += (x[0] - zp) * w[6] + (x[C] - zp) * w[7] + (x[2 * C] - zp) * w[8];
-                } else {
-                    for (int ky = 0; ky < 3; ky++) {
-                        const int iy = iy0 + ky;
-                        if (iy < 0 || iy >= p->in_h) continue;
-                        for (int kx = 0; kx < 3; kx++) {
-                            const int ix = ix0 + kx;
-                            if (ix < 0 || ix >= p->in_w) continue;
-                            acc += ((int32_t)in[((int32_t)iy * p->in_w + ix) * C + c] - p->in_zp) * w[ky * 3 + kx];
-                        }
-                    }
-                }
-                out[((int32_t)oy * p->out_w + ox) * C + c] =
-                    requant(acc, p->multiplier, p->shift, c, p->out_zp, p->act_min, p->act_max);
-            }
-        }
-    }
-}
-
 /* In-place depthwise (TinyEngine's trick): channel c of the output needs only channel c of the input, so
  * compute it into `channel` (out_h*out_w bytes), then store it over channel c of `buf`. */
 void studio_dwconv_inplace(const studio_conv_params *p, int8_t *buf, int8_t *channel) {
@@ -192,10 +91,12 @@ void studio_dwconv_inplace(const studio_conv_params *p, int8_t *buf, int8_t *cha
     }
 }
 
-/* Fully connected; bias holds bias - in_zp * sum(w row) so the inner loop is a plain int8 dot product. */
+/* Fully connected: acc = bias + sum (x - in_zp) * w, one MAC at a time. */
 void studio_fully_connected(const studio_fc_params *p, const int8_t *in, int8_t *out) {
     for (int32_t c = 0; c < p->out_size; c++) {
-        int32_t acc = p->bias[c] + dot8(in, p->weights + c * p->in_size, p->in_size);
+        const int8_t *w = p->weights + c * p->in_size;
+        int32_t acc = p->bias[c];
+        for (int32_t i = 0; i < p->in_size; i++) acc += ((int32_t)in[i] - p->in_zp) * w[i];
         out[c] = requant(acc, p->multiplier, p->shift, c, p->out_zp, p->act_min, p->act_max);
     }
 }

@@ -14,14 +14,13 @@ typedef struct {
     int32_t in_zp, out_zp, act_min, act_max;
     const int8_t *weights; /* OHWI */
     const int32_t *bias, *multiplier, *shift;
-    const int32_t *tap_sums; /* studio_conv2d_dot: sum of each (channel, ky, kx) weight row */
 } studio_conv_params;
 
 typedef struct {
     int32_t in_size, out_size;
     int32_t in_zp, out_zp, act_min, act_max;
     const int8_t *weights; /* (out, in) */
-    const int32_t *bias;   /* studio_fc_folded: bias - in_zp * sum(weights row) */
+    const int32_t *bias;
     const int32_t *multiplier, *shift;
 } studio_fc_params;
 
@@ -39,9 +38,6 @@ typedef struct {
 int32_t studio_mbqm(int64_t x, int32_t multiplier, int32_t shift);
 
 void studio_conv2d(const studio_conv_params *p, const int8_t *in, int8_t *out);
-void studio_conv2d_dot(const studio_conv_params *p, const int8_t *in, int8_t *out);
-void studio_conv2d_1x1(const studio_conv_params *p, const int8_t *in, int8_t *out);
-void studio_dwconv3x3(const studio_conv_params *p, const int8_t *in, int8_t *out);
 void studio_dwconv_inplace(const studio_conv_params *p, int8_t *buf, int8_t *channel);
 void studio_fully_connected(const studio_fc_params *p, const int8_t *in, int8_t *out);
 void studio_max_pool(const studio_pool_params *p, const int8_t *in, int8_t *out);

@@ -18,6 +18,12 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--validate", type=int, default=20, metavar="N", help="validation samples (default 20)")
     p.add_argument("--port", help="serial port of a real board (default: detected by USB id)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the generated C and the firmware")
+    p.add_argument(
+        "--kernels",
+        default="fast",
+        help="kernel set: 'fast' (default; specialised per layer, SIMD on DSP cores) or 'generic' (the "
+        "straightforward loops, for comparison)",
+    )
     p.add_argument("--json", action="store_true", help="print the result as JSON")
     p.set_defaults(func=cmd_deploy)
 
@@ -38,26 +44,27 @@ def cmd_deploy(args: argparse.Namespace) -> int:
     else:
         spec = model_spec(args)
     ctx = ConsoleJobContext(quiet=args.json)
-    result = deploy_job(ctx, spec, args.board, args.out, args.data, args.validate, args.port)
+    result = deploy_job(ctx, spec, args.board, args.out, args.data, args.validate, args.port, args.kernels)
     if args.json:
         result = {k: v for k, v in result.items() if k != "memory"} | {"layers": result["memory"]["layers"]}
         print_json(result)
         return 0
     print(f"{result['board_name']}: flash {result['flash_bytes']} B, SRAM {result['peak_sram_bytes']} B "
           f"(arena {result['arena_bytes']} B, lower bound {result['sram_lower_bound_bytes']} B)")  # fmt: skip
+    unit = "instructions" if result.get("instructions_per_inference") is not None else "cycles"
     for layer in result["memory"]["layers"]:
+        timed = f"  {layer[unit]:>9} {unit}" if unit in layer else ""
         print(
-            f"  {layer['name'][:28]:<28} {layer['kernel']:<24} flash {layer['flash_bytes']:>7} B  "
-            f"SRAM live {layer['sram_live_bytes']:>7} B"
+            f"  {layer['name'][:28]:<28} {layer['kernel']:<28} flash {layer['flash_bytes']:>7} B  "
+            f"SRAM live {layer['sram_live_bytes']:>7} B{timed}"
         )
     if result["samples"]:
         acc = result["accuracy"]
-        timing = result.get("instructions_per_inference") or result.get("cycles_per_inference")
-        unit = "instructions" if "instructions_per_inference" in result else "cycles"
+        timing = result.get(f"{unit}_per_inference")
         print(
             f"validated {result['samples']} samples: {result['mismatches']} mismatches with the integer reference"
             + (f", accuracy {100 * acc:.1f}%" if acc is not None else "")
-            + f", {timing} {unit} per inference"
+            + f", {timing} {unit} per inference ({result['kernels']} kernels)"
         )
         if result.get("first_mismatch"):
             print(f"first mismatch: {result['first_mismatch']}")

@@ -62,7 +62,7 @@ def add_commands(sub: Any) -> None:
         metavar="BYTES",
         help="mixed precision: scan bits per layer, then pick the bits that fit BYTES of weights",
     )
-    p.add_argument("--out", help="write the result: .int8.npz, .onnx (QDQ int8) or .pt2")
+    p.add_argument("--out", help="write the result: .int8.npz, .onnx (QDQ int8), .tflite (int8) or .pt2")
     p.add_argument("--json", action="store_true", help="print a JSON report")
     p.set_defaults(func=cmd_quantize)
 

@@ -27,6 +27,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "studio.cli.cmd_prune",
     "studio.cli.cmd_quantize",
     "studio.cli.cmd_deploy",
+    "studio.cli.cmd_nas",
 )
 
 
@@ -153,7 +154,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser; exposed for tests and shell-completion generators."""
-    parser = argparse.ArgumentParser(prog="tinyml-studio", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="tinyml-studio", description="TinyML Studio: the window with no arguments, headless commands otherwise."
+    )
     parser.add_argument("--version", action="version", version=f"tinyml-studio {__version__}")
     sub = parser.add_subparsers(dest="command")
 

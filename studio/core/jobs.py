@@ -5,7 +5,9 @@ Why: the GUI, the CLI and the tests run the same job functions; only the manager
 and tells listeners what happens. Listeners are called from worker threads; the Qt bridge in
 :mod:`studio.ui.jobs.bridge` moves those calls onto the GUI thread.
 
-States only move forward: QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED (QUEUED -> CANCELLED too).
+States only move forward: QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED (QUEUED -> CANCELLED too),
+except for pausing: RUNNING -> PAUSED when a pausable job stopped at a checkpoint, and PAUSED -> QUEUED when it
+is resumed (PAUSED -> CANCELLED too). A paused job holds no thread and no worker process.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from studio.core.runners.context import JobCancelled, JobContext
+from studio.core.runners.context import JobCancelled, JobContext, JobPaused
 from studio.core.runners.outcome import JobOutcome, one_line
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "JobContext",
     "JobEvent",
     "JobManager",
+    "JobPaused",
     "JobProgress",
     "JobSpec",
     "JobState",
@@ -48,6 +51,7 @@ class JobState(enum.Enum):
     SUCCEEDED = "succeeded"
     FAILED = "failed"
     CANCELLED = "cancelled"
+    PAUSED = "paused"
 
     @property
     def is_finished(self) -> bool:
@@ -61,7 +65,10 @@ class JobSpec:
 
     ``runner="process"`` needs a module-level ``fn`` and picklable ``kwargs``/result; it isolates crashes
     and honours ``memory_limit_mb`` (address-space limit in the worker). ``cancel_grace_s`` overrides the
-    manager's wait between asking a process job to stop and terminating it.
+    manager's wait between asking a process job to stop and terminating it. ``pausable`` says the job saves
+    checkpoints and honours ``ctx.check_paused`` (the job panel offers Pause/Resume only for those).
+    ``nice`` (process jobs, POSIX) lowers the worker's CPU priority by that much, so long training leaves the
+    window's thread the CPU it needs to stay responsive.
     """
 
     title: str
@@ -70,6 +77,8 @@ class JobSpec:
     runner: Literal["thread", "process"] = "thread"
     memory_limit_mb: int | None = None
     cancel_grace_s: float | None = None
+    pausable: bool = False
+    nice: int = 0
 
     def __post_init__(self) -> None:
         if self.runner not in ("thread", "process"):
@@ -115,6 +124,9 @@ class Job:
         self._finished_mono: float | None = None
         self._finished = threading.Event()
         self._cancel_requested = threading.Event()
+        self._pause_requested = threading.Event()
+        self._paused = threading.Event()
+        self.resume_kwargs: dict[str, Any] = {}  # what the last pause said to resume with
 
     def __repr__(self) -> str:
         return f"Job(id={self.id}, title={self.title!r}, state={self.state.name})"
@@ -133,6 +145,11 @@ class Job:
     def cancel_requested(self) -> bool:
         """True once :meth:`JobManager.cancel` was called for this job."""
         return self._cancel_requested.is_set()
+
+    @property
+    def pause_requested(self) -> bool:
+        """True while a pause was asked for and the job has not stopped yet."""
+        return self._pause_requested.is_set()
 
     @property
     def elapsed_s(self) -> float | None:
@@ -265,8 +282,9 @@ class JobManager:
             if job is None or job.state.is_finished:
                 return False
             job._cancel_requested.set()
-            if job.state is not JobState.QUEUED:
+            if job.state not in (JobState.QUEUED, JobState.PAUSED):
                 return True
+            job._paused.clear()
             if job in self._pending:
                 self._pending.remove(job)
             self._set_final(job, JobOutcome.cancelled())
@@ -274,10 +292,54 @@ class JobManager:
         job._finished.set()
         return True
 
+    def pause(self, job_id: int) -> bool:
+        """Ask a running job to stop at its next checkpoint; it then becomes PAUSED (see :meth:`resume`).
+
+        Returns False if the job is not running. A job that never calls ``ctx.check_paused`` runs on.
+        """
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.state is not JobState.RUNNING:
+                return False
+            job._pause_requested.set()
+        self._emit("state", job)
+        return True
+
+    def resume(self, job_id: int) -> bool:
+        """Queue a PAUSED job again with its kwargs updated by what it paused with; returns False otherwise.
+
+        The job keeps its id (views keep their row); it starts in a fresh thread or worker process.
+        """
+        from dataclasses import replace
+
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.state is not JobState.PAUSED or self._closed:
+                return False
+            job.spec = replace(job.spec, kwargs={**job.spec.kwargs, **job.resume_kwargs})
+            job._pause_requested.clear()
+            job._paused.clear()
+            job.state = JobState.QUEUED
+            job._first_report = job._last_report = None
+            job._report_count = 0
+        self._emit("state", job)
+        with self._lock:
+            if job.state is JobState.QUEUED:
+                self._pending.append(job)
+        self._start_pending()
+        return True
+
     def wait(self, job: Job | int, timeout: float | None = None) -> bool:
-        """Block until the job finished (True) or ``timeout`` seconds passed (False): for tests, CLI."""
+        """Block until the job finished or paused (True) or ``timeout`` seconds passed (False): for tests, CLI."""
         target = self.get(job) if isinstance(job, int) else job
-        return target._finished.wait(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if target._finished.is_set() or target._paused.is_set():
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            target._finished.wait(0.05 if left is None else min(0.05, left))
 
     def clear_finished(self) -> list[Job]:
         """Forget finished jobs (a "removed" event for each); returns them."""
@@ -348,12 +410,19 @@ class JobManager:
             self._emit("state", job)
             outcome = self._run_outcome(job)
             with self._lock:
-                self._set_final(job, outcome)
+                if outcome.kind == "paused":
+                    job.state = JobState.PAUSED
+                    job.resume_kwargs = dict(outcome.result or {})
+                else:
+                    self._set_final(job, outcome)
             self._emit("state", job)
         finally:
             with self._lock:
                 self._threads.pop(job.id, None)
-            job._finished.set()
+            if job.state is JobState.PAUSED:
+                job._paused.set()
+            else:
+                job._finished.set()
             self._start_pending()
 
     def _run_outcome(self, job: Job) -> JobOutcome:
@@ -381,8 +450,10 @@ class JobManager:
                     job._cancel_requested,
                     grace_s=grace,
                     memory_limit_mb=spec.memory_limit_mb,
+                    pause_requested=job._pause_requested,
+                    nice=spec.nice,
                 )
-            return run_in_thread(spec.fn, spec.kwargs, on_progress, on_log, job._cancel_requested)
+            return run_in_thread(spec.fn, spec.kwargs, on_progress, on_log, job._cancel_requested, job._pause_requested)
         except Exception as exc:  # a bug in a runner or a listener: the job fails, the studio lives on
             import traceback
 

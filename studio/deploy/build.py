@@ -70,8 +70,11 @@ def _build_hash(cc: Path, args: list[str], sources: list[Path], script: str) -> 
     return digest.hexdigest()[:20]
 
 
-def build_firmware(board: Board, generated_dir: Path, out_dir: Path) -> FirmwareImage:
-    """Compile the templates plus every ``.c`` in ``generated_dir`` for ``board`` into ``out_dir``.
+def build_firmware(
+    board: Board, generated_dir: Path, out_dir: Path, templates: list[Path] | None = None
+) -> FirmwareImage:
+    """Compile the templates (default: the board's, :func:`template_sources`) plus every ``.c`` in
+    ``generated_dir`` for ``board`` into ``out_dir``.
 
     Returns the image with its sizes; raises :class:`ToolchainMissingError` when the compiler is missing and
     :class:`BuildError` (with the first compiler error) when it fails.
@@ -80,7 +83,7 @@ def build_firmware(board: Board, generated_dir: Path, out_dir: Path) -> Firmware
     if not board.core.startswith("cortex-m"):
         raise BuildError(f"the studio's firmware templates are for Cortex-M cores; {board.name} is not supported yet")
     out_dir.mkdir(parents=True, exist_ok=True)
-    sources = template_sources(board) + sorted(generated_dir.glob("*.c"))
+    sources = (template_sources(board) if templates is None else templates) + sorted(generated_dir.glob("*.c"))
     headers = sorted(generated_dir.glob("*.h")) + sorted(firmware_dir().glob("*.h"))
     script = linker_script(board, STACK_BYTES)
     defines = [f"-D{k}={v}" for k, v in board_defines(board).items()]

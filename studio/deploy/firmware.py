@@ -22,7 +22,7 @@ def firmware_dir() -> Path:
 def template_sources(board: Board) -> list[Path]:
     """The template ``.c`` files the board's firmware is built from."""
     root = firmware_dir()
-    exit_path = "platform_semihost.c" if board.is_emulated else "platform_halt.c"
+    exit_path = "platform_semihost.c" if board.is_emulated else "platform_reset.c"
     names = ["startup.c", "protocol.c", f"uart_{board.serial_driver}.c", f"counter_{board.counter}.c", exit_path]
     return [root / n for n in names]
 

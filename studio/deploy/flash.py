@@ -95,17 +95,43 @@ def _matches(board: Board, board_id: str) -> bool:
     return bool(board.uf2_board_id) and board_id.lower().startswith(board.uf2_board_id.lower())
 
 
-@flasher("mass_storage")
-def flash_mass_storage(board: Board, image: FirmwareImage, options: FlashOptions) -> str:
-    roots = options.uf2_roots
+def find_mass_storage(board: Board, roots: list[Path] | None = None) -> list[Path]:
+    """Mounted drives labelled like the board's debug probe (``NODE_F746ZG`` ...) under ``roots`` (default:
+    the usual mount points)."""
     from studio.deploy.uf2 import mount_roots
 
-    candidates = []
+    if not board.uf2_board_id:
+        return []
+    found = []
     for root in roots if roots is not None else mount_roots():
         try:
-            candidates += [p for p in root.iterdir() if p.is_dir() and p.name.upper() == board.uf2_board_id.upper()]
+            found += [p for p in root.iterdir() if p.is_dir() and p.name.upper() == board.uf2_board_id.upper()]
         except OSError:
             continue
+    return found
+
+
+#: The command-line tool of each tool-based flasher.
+FLASH_TOOLS = {"pyocd": "pyocd", "esptool": "esptool", "bossac": "bossac", "dfu_util": "dfu-util"}
+
+
+def available_flasher(board: Board, uf2_roots: list[Path] | None = None) -> str | None:
+    """The first of the board's flashers that can run here (its tool installed, or its drive mounted)."""
+    for name in board.flashers:
+        if name == "qemu":
+            return name
+        if name == "uf2" and any(_matches(board, d.board_id) for d in find_uf2_drives(uf2_roots)):
+            return name
+        if name == "mass_storage" and find_mass_storage(board, uf2_roots):
+            return name
+        if name in FLASH_TOOLS and shutil.which(FLASH_TOOLS[name]):
+            return name
+    return None
+
+
+@flasher("mass_storage")
+def flash_mass_storage(board: Board, image: FirmwareImage, options: FlashOptions) -> str:
+    candidates = find_mass_storage(board, options.uf2_roots)
     if not candidates:
         raise BoardNotFoundError(f"no {board.uf2_board_id} drive mounted: is {board.name} plugged in?")
 
@@ -146,26 +172,27 @@ def _need_port(board: Board, options: FlashOptions) -> str:
 @flasher("pyocd")
 def flash_pyocd(board: Board, image: FirmwareImage, options: FlashOptions) -> str:
     args = ["load", "--target", board.pyocd_target, str(image.elf)]
-    return _run_tool("pyocd", args, "pip install pyocd (and its udev rules for the probe)", options)
+    return _run_tool(FLASH_TOOLS["pyocd"], args, "pip install pyocd (and its udev rules for the probe)", options)
 
 
 @flasher("esptool")
 def flash_esptool(board: Board, image: FirmwareImage, options: FlashOptions) -> str:
     args = ["--chip", "esp32s3", "--port", _need_port(board, options), "write-flash", "0x0", str(image.bin)]
-    return _run_tool("esptool", args, "pip install esptool", options)
+    return _run_tool(FLASH_TOOLS["esptool"], args, "pip install esptool", options)
 
 
 @flasher("bossac")
 def flash_bossac(board: Board, image: FirmwareImage, options: FlashOptions) -> str:
     port = _need_port(board, options)
     args = ["-d", f"--port={Path(port).name}", "-U", "-i", "-e", "-w", str(image.bin), "-R"]
-    return _run_tool("bossac", args, "apt-get install bossa-cli (double-tap reset for the bootloader)", options)
+    hint = "apt-get install bossa-cli (double-tap reset for the bootloader)"
+    return _run_tool(FLASH_TOOLS["bossac"], args, hint, options)
 
 
 @flasher("dfu_util")
 def flash_dfu(board: Board, image: FirmwareImage, options: FlashOptions) -> str:
     args = ["-a", "0", "-s", f"0x{board.flash.origin:08x}:leave", "-D", str(image.bin)]
-    return _run_tool("dfu-util", args, "apt-get install dfu-util", options)
+    return _run_tool(FLASH_TOOLS["dfu_util"], args, "apt-get install dfu-util", options)
 
 
 def flash_firmware(board: Board, image: FirmwareImage, options: FlashOptions) -> str:

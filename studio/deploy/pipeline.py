@@ -6,9 +6,7 @@ reports progress and can be cancelled between samples.
 
 from __future__ import annotations
 
-import contextlib
 import statistics
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,21 +14,24 @@ from typing import Any
 import numpy as np
 
 from studio.deploy.board import Board
-from studio.deploy.errors import WrongBoardError
-from studio.deploy.protocol import DeviceClient
+from studio.deploy.connect import open_device, verify_firmware
 
 STAGES = ("generate", "build", "flash", "verify", "validate")
 
 
 @dataclass(frozen=True)
 class DeployRequest:
-    """What to deploy where: ``validate`` samples of ``x_codes``/``labels`` (int8 NHWC) are checked."""
+    """What to deploy where: ``validate`` samples of ``x_codes``/``labels`` (int8 NHWC) are checked;
+    ``kernels`` names the kernel set (``fast``, or ``generic`` for the straightforward baseline);
+    ``profile_layers`` times every layer on the device once (one PROFILE frame) after validation."""
 
     board: Board
     out_dir: Path
     validate: int = 20
     port: str | None = None
     uf2_roots: tuple[Path, ...] | None = None
+    kernels: str = "fast"
+    profile_layers: bool = True
 
 
 class _Stages:
@@ -44,30 +45,6 @@ class _Stages:
             self.ctx.log(message)
 
 
-@contextlib.contextmanager
-def open_device(board: Board, elf: Path, port: str | None) -> Iterator[tuple[DeviceClient, Any]]:
-    """A protocol client on the board's serial line: QEMU's pty for an emulated board, else ``port`` (or the
-    detected one). Yields ``(client, session)``; the session is the QEMU process (or None)."""
-    if board.is_emulated:
-        from studio.deploy.qemu import QemuSession
-
-        with QemuSession(board, elf) as session:
-            yield DeviceClient(session.port, f"{board.id} (QEMU)"), session
-        return
-    from studio.deploy.detect import detect_devices, find_port
-    from studio.deploy.errors import BoardNotFoundError
-    from studio.deploy.protocol import open_serial
-
-    port = port or find_port(board, detect_devices([board]))
-    if port is None:
-        raise BoardNotFoundError(f"no serial port of {board.name} found: plug it in, or pass --port")
-    serial_port = open_serial(port, board.baud, timeout_s=5.0)
-    try:
-        yield DeviceClient(serial_port, f"{board.name} on {port}"), None
-    finally:
-        serial_port.close()
-
-
 def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, labels: np.ndarray | None,
                 ctx: Any = None) -> dict[str, Any]:  # fmt: skip
     """Deploy ``model`` (:class:`~studio.int8.ir.Int8Model`) per ``request``; returns the JSON-able result.
@@ -77,6 +54,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
     """
     from studio.deploy.build import build_firmware
     from studio.deploy.codegen.generate import generate_model
+    from studio.deploy.codegen.kernel_sets import CodegenConfig
     from studio.deploy.fit import estimate_fit, exact_fit
     from studio.deploy.flash import FlashOptions, flash_firmware
     from studio.deploy.report import memory_report
@@ -84,7 +62,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
 
     board, stages = request.board, _Stages(ctx)
     stages.start(0, f"generating C for {model.name} ({len(model.ops)} ops)")
-    generated = generate_model(model, board)
+    generated = generate_model(model, board, config=CodegenConfig(request.kernels))
     report = memory_report(model, generated)
     estimate_fit(board, report["const_bytes"], generated.plan.arena_bytes).raise_if_too_big()
     gen_dir = generated.write(request.out_dir / "src")
@@ -103,6 +81,7 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
         "board": board.id,
         "board_name": board.name,
         "model": model.name,
+        "kernels": generated.kernels,
         "flash_bytes": image.flash_bytes,
         "peak_sram_bytes": image.sram_bytes,
         "arena_bytes": generated.plan.arena_bytes,
@@ -116,19 +95,17 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
         "memory": report,
     }
     with open_device(board, image.elf, request.port) as (client, session):
-        info = client.ping()
-        if info.model_hash != generated.model_hash or info.board_id != board.id:
-            raise WrongBoardError(
-                f"the device runs {info.board_id!r} firmware with model 0x{info.model_hash:08x}, expected "
-                f"{board.id!r} with 0x{generated.model_hash:08x}: is the right board connected?"
-            )
+        info = verify_firmware(client, board, generated.model_hash)
         result["device"] = {"board_id": info.board_id, "model_hash": f"0x{info.model_hash:08x}"}
         stages.start(4, "validating against the integer reference")
         if x_codes is not None and request.validate > 0:
             n = min(request.validate, len(x_codes))
             labels_n = None if labels is None else labels[:n]
             v = validate_on_device(client, model, x_codes[:n], labels_n, ctx)
-            result.update(_validation_summary(board, v))
+            result.update(_validation_summary(board, model, v))
+            if request.profile_layers:
+                ticks = client.profile(np.ascontiguousarray(x_codes[0], dtype=np.int8).tobytes())
+                result["layer_timing"] = _merge_timing(board, model, ticks, report)
         else:
             result.update({"samples": 0, "mismatches": 0, "accuracy": None})
         client.exit()
@@ -139,7 +116,17 @@ def deploy_int8(model: Any, request: DeployRequest, x_codes: np.ndarray | None, 
     return result
 
 
-def _validation_summary(board: Board, v: Any) -> dict[str, Any]:
+def _merge_timing(board: Board, model: Any, ticks: list[int], report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per-layer timing rows; each also goes into the memory report's layer row (the table shows both)."""
+    from studio.deploy.timing import layer_timing
+
+    rows = layer_timing(board, model, ticks)
+    for layer, row in zip(report["layers"], rows, strict=False):
+        layer.update({k: v for k, v in row.items() if k != "name"})
+    return rows
+
+
+def _validation_summary(board: Board, model: Any, v: Any) -> dict[str, Any]:
     ticks = statistics.median(v.ticks) if v.ticks else 0
     out: dict[str, Any] = {
         "samples": v.samples,
@@ -150,10 +137,16 @@ def _validation_summary(board: Board, v: Any) -> dict[str, Any]:
         "first_mismatch": v.first_mismatch,
         "counter_ticks_per_inference": ticks,
     }
+    from studio.deploy.timing import model_macs
+
+    macs = model_macs(model)
+    out["macs_per_inference"] = macs
     if board.emulated is not None:
         out["instructions_per_inference"] = round(ticks * board.emulated.instructions_per_tick)
+        out["instructions_per_mac"] = out["instructions_per_inference"] / macs if macs else None
         out["timing"] = f"QEMU -icount: ~{board.emulated.instructions_per_tick:.0f} instructions per timer tick"
     else:
         out["cycles_per_inference"] = int(ticks)
+        out["cycles_per_mac"] = ticks / macs if macs else None
         out["latency_ms"] = 1000.0 * ticks / board.clock_hz
     return out

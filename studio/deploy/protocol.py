@@ -19,9 +19,9 @@ from typing import Any, Protocol
 from studio.core.errors import StudioError
 
 SYNC = b"TM"
-PING, INFER, EXIT, PROBE = 0x01, 0x02, 0x03, 0x04
-INFO, RESULT, BYE, LAYER, ERROR = 0x81, 0x82, 0x83, 0x84, 0xEE
-PROTOCOL_VERSION = 1
+PING, INFER, EXIT, PROBE, PROFILE = 0x01, 0x02, 0x03, 0x04, 0x05
+INFO, RESULT, BYE, LAYER, PROFILED, ERROR = 0x81, 0x82, 0x83, 0x84, 0x85, 0xEE
+PROTOCOL_VERSION = 2
 DEVICE_ERRORS = {1: "bad CRC", 2: "bad length", 3: "unknown frame type"}
 #: Frames longer than this are refused by the firmware (and by this client, as a sign of a garbled header).
 MAX_PAYLOAD = 1 << 20
@@ -149,6 +149,13 @@ class DeviceClient:
             raise ProtocolError(f"short LAYER reply from {self.what}")
         (ticks,) = struct.unpack("<I", reply[:4])
         return InferenceReply(output=reply[4:], ticks=ticks)
+
+    def profile(self, input_bytes: bytes) -> list[int]:
+        """Run every op on ``input_bytes``, each timed on its own; the counter ticks of each op, in order."""
+        reply = self._request(PROFILE, input_bytes, PROFILED)
+        if len(reply) % 4:
+            raise ProtocolError(f"malformed PROFILED reply from {self.what} ({len(reply)} bytes)")
+        return list(struct.unpack(f"<{len(reply) // 4}I", reply))
 
     def exit(self) -> None:
         """Tell the firmware to stop (QEMU then exits with the firmware's status). The reply is optional: an

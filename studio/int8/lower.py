@@ -126,7 +126,9 @@ def _weights_and_requant(op: FloatOp, weight: np.ndarray, plan: QuantPlan, s_in:
     }
 
 
-def _add_params(s1: float, s2: float, s_out: float) -> dict[str, int]:
+def add_requant_params(s1: float, s2: float, s_out: float) -> dict[str, int]:
+    """The integer fields of an :class:`~studio.int8.ir.Add` for input scales ``s1``, ``s2`` and output
+    scale ``s_out`` (TFLite's scheme: inputs rescaled to twice the larger scale, ``left_shift`` 20)."""
     twice_max = 2.0 * max(s1, s2)
     m1, sh1 = quantize_multiplier(s1 / twice_max)
     m2, sh2 = quantize_multiplier(s2 / twice_max)
@@ -140,6 +142,9 @@ def _add_params(s1: float, s2: float, s_out: float) -> dict[str, int]:
         "output_shift": sho,
         "left_shift": ADD_LEFT_SHIFT,
     }
+
+
+_add_params = add_requant_params  # the name deploy imported first
 
 
 def _lower_op(op: FloatOp, graph: FloatGraph, plan: QuantPlan, flat_from: dict[str, tuple[int, ...]]) -> Any:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 BUILTIN_STEP_MODULES: tuple[str, ...] = (
     "studio.optimize.prune.recipe_steps",
     "studio.optimize.quantize.steps",
+    "studio.optimize.nas.recipe_steps",
 )
 
 

@@ -68,16 +68,20 @@ def deploy_job(
     data_spec: str | None = None,
     validate: int = 20,
     port: str | None = None,
+    kernels: str = "fast",
 ) -> dict[str, Any]:
-    """Job: quantize if needed, then build, flash, verify and validate on ``board_id``; returns the result
-    dict of :func:`studio.deploy.pipeline.deploy_int8` (JSON-able)."""
+    """Job: quantize if needed, then build, flash, verify and validate on ``board_id`` with the ``kernels`` set
+    (``fast``, or ``generic`` for the straightforward baseline); returns the result dict of
+    :func:`studio.deploy.pipeline.deploy_int8` (JSON-able)."""
     from studio.deploy.board_registry import get_board
+    from studio.deploy.codegen.kernel_sets import CodegenConfig
     from studio.deploy.pipeline import DeployRequest, deploy_int8
 
     board = get_board(board_id)
+    CodegenConfig(kernels)  # an unknown kernel set fails now, not after quantizing
     model = int8_from_spec(spec, data_spec, ctx)
     x_codes, labels = validation_codes(model, data_spec)
-    request = DeployRequest(board, Path(out_dir), validate, port)
+    request = DeployRequest(board, Path(out_dir), validate, port, kernels=kernels)
     result = deploy_int8(model, request, x_codes, labels, ctx)
     result["data"] = data_spec
     return result

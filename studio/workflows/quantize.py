@@ -166,7 +166,7 @@ def int8_model_of(model: LoadedModel, data_spec: str | None = None) -> Any:
     return sim.to_int8(name)
 
 
-OUTPUT_SUFFIXES = (INT8_SUFFIX, ".onnx", ".pt2")
+OUTPUT_SUFFIXES = (INT8_SUFFIX, ".onnx", ".tflite", ".pt2")
 
 
 def check_output_path(path: str | Path | None) -> None:
@@ -177,7 +177,8 @@ def check_output_path(path: str | Path | None) -> None:
 
 def export_quantized(model: LoadedModel, path: Path, data_spec: str | None = None) -> Path:
     """Write ``model`` to ``path``: ``.int8.npz`` (the studio's int8 format), ``.onnx`` (QDQ, int8 in
-    onnxruntime) or ``.pt2`` (the fake-quantized torch model). Returns the path; raises :class:`StudioError`."""
+    onnxruntime), ``.tflite`` (int8, for TFLite Micro and TFLite) or ``.pt2`` (the fake-quantized torch model).
+    Returns the path; raises :class:`StudioError` (a ``.tflite`` refusal names the layer TFLite can't express)."""
     check_output_path(path)
     path = Path(path)
     name = path.name.lower()
@@ -189,6 +190,11 @@ def export_quantized(model: LoadedModel, path: Path, data_spec: str | None = Non
         from studio.int8.onnx_export import save_int8_onnx
 
         return save_int8_onnx(int8_model_of(model, data_spec), path)
+    if name.endswith(".tflite"):
+        from studio.core.atomic_write import write_bytes_atomic
+        from studio.deploy.tflite_export import to_tflite
+
+        return write_bytes_atomic(path, to_tflite(int8_model_of(model, data_spec)))
     from studio.workflows.save_model import save_model
 
     return save_model(model, path)

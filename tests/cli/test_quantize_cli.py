@@ -61,3 +61,27 @@ def test_bitscan_and_size_target(capsys: pytest.CaptureFixture) -> None:
     assert allocation["fits"] and allocation["size_bytes"] <= 9000
     assert set(allocation["layer_bits"].values()) <= {8, 2}
     assert main(["bitscan", "demo", "--bits", "8,x"]) == 2
+
+
+def test_quantize_to_tflite_runs_in_tflite_micro_like_the_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    import numpy as np
+
+    from studio.deploy.tflite_export import run_tflite_micro
+    from studio.int8.reference import run_int8
+    from studio.int8.serialize import load_int8
+
+    tflite, npz = tmp_path / "demo.tflite", tmp_path / "demo.int8.npz"
+    assert main(["quantize", "demo", "--data", "digits", "--bits", "8", "--out", str(tflite), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["quantize", "demo", "--data", "digits", "--bits", "8", "--out", str(npz)]) == 0
+    model = load_int8(npz)
+    spec = next(t for t in model.tensors if t.name == model.inputs[0])
+    codes = np.random.default_rng(0).integers(-128, 128, size=(8, *spec.shape), dtype=np.int8)
+    ours = run_int8(model, codes)[model.outputs[0]].reshape(8, -1)
+    theirs, arena = run_tflite_micro(tflite.read_bytes(), codes)
+    # The same calibration twice gives the same scales; TFLite Micro recomputes multipliers from float32
+    # scales, so a code may differ by one where they round differently (docs/deploy.md, "Limits").
+    assert np.abs(ours.astype(int) - theirs.astype(int)).max() <= 1
+    assert (ours == theirs).mean() >= 0.99 and arena["total"] > 0

@@ -79,6 +79,21 @@ def return_unpicklable(ctx: JobContext) -> Any:
     return lambda: None
 
 
+def count_with_checkpoints(ctx: JobContext, n: int, checkpoint: str, start: int = 0, delay_s: float = 0.02) -> int:
+    """Count start..n, writing the position to ``checkpoint`` after each step and pausing there when asked."""
+    from pathlib import Path
+
+    done = start
+    for i in range(start, n):
+        ctx.check_cancelled()
+        time.sleep(delay_s)
+        done = i + 1
+        Path(checkpoint).write_text(str(done))
+        ctx.progress(done, n, f"step {done}")
+        ctx.check_paused(start=done)
+    return done + 1000 * start  # the result shows where the last run started
+
+
 def make_torch_module(ctx: JobContext, width: int) -> Any:
     """A job returning torch objects: they must survive the worker's exit (no shared-memory handles)."""
     import torch

@@ -33,3 +33,12 @@ def test_deploy_demo_on_qemu_m4_prints_the_contract_keys(capsys, tmp_path) -> No
                 "accuracy", "instructions_per_inference"):  # fmt: skip
         assert key in out, key
     assert out["board"] == "qemu-m4" and out["samples"] == 8 and out["mismatches"] == 0
+    assert out["kernels"] == "fast" and out["instructions_per_mac"] > 0
+    assert [row["name"] for row in out["layer_timing"]] == [layer["name"] for layer in out["layers"]]
+    assert all("instructions" in layer for layer in out["layers"])
+
+
+def test_an_unknown_kernel_set_is_a_one_line_error(capsys, tmp_path) -> None:
+    args = ["deploy", "demo", "--data", "digits", "--board", "qemu-m4", "--kernels", "turbo", "--out", str(tmp_path)]
+    assert main(args) == 2
+    assert "unknown kernel set 'turbo' (known: fast, generic)" in capsys.readouterr().err

@@ -140,3 +140,19 @@ def test_pruning_and_quantization_combine_in_one_recipe(demo_model: Any) -> None
     codes = out.module.layer("conv3").integer_weight()
     assert (codes == 0).mean() >= 0.5  # pruned zeros stay exact zeros on the symmetric grid
     assert codes.min() >= -7 and codes.max() <= 7
+
+
+def test_every_int8_op_exports_to_onnx_and_agrees() -> None:
+    import torch
+
+    from studio.int8.lower import lower_module
+    from tests.int8.test_lower import _AllOps, _randomised
+
+    torch.manual_seed(1)
+    model = _randomised(_AllOps())  # depthwise, ReLU6, residual add, concat, avg and max pool, flatten
+    x = np.random.default_rng(0).random((64, 3, 4, 4)).astype(np.float32)
+    int8 = lower_module(model, (1, 3, 4, 4), x)
+    ops = {n.op_type for n in int8_to_onnx(int8).graph.node}
+    assert {"QLinearAdd", "Concat", "AveragePool", "MaxPool", "Flatten", "Gemm"} <= ops  # ReLU6 needs no Clip here
+    agreement = compare_with_onnxruntime(int8, x)
+    assert agreement["max_code_difference"] <= 2 and agreement["argmax_agreement"] == 1.0

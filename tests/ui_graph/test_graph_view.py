@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QImage
 
-from studio.ui.graph.sample_graphs import chain_graph, residual_graph
+from studio.ui.graph.sample_graphs import chain_graph, dense_graph, residual_graph
 from studio.ui.graph.scene_items import NodeItem
 from studio.ui.graph.view import GraphView
 
@@ -127,12 +127,25 @@ def test_far_zoom_switches_to_the_overview(qtbot, view: GraphView) -> None:
     _show(qtbot, view, residual_graph(8))
     item = view.node_item("head.fc")
     view.canvas.zoom_by(1.0 / view.canvas.zoom)  # 1:1
-    assert item.isVisible()
+    assert item.isVisible() and view.canvas.scene() is item.scene()
     view.canvas.zoom_by(0.1 / view.canvas.zoom)
-    assert not item.isVisible()  # the overview tiles draw the graph now
+    assert view.canvas.scene() is view.overview_scene  # the overview tiles draw the graph now
     # a click still picks the node under the cursor
     box = view.layout_result.nodes["head.fc"]
     assert view.pick(QPointF(box.x, box.y)) == "head.fc"
+
+
+def test_switching_detail_keeps_the_same_place_in_view(qtbot, view: GraphView) -> None:
+    _show(qtbot, view, dense_graph(600))
+    view.canvas.zoom_by(1.0 / view.canvas.zoom)
+    boxes = list(view.layout_result.nodes.values())
+    middle = boxes[len(boxes) // 2]
+    view.canvas.centerOn(QPointF(middle.x, middle.y))
+    centre = view.canvas.mapToScene(view.canvas.viewport().rect().center())
+    view.canvas.zoom_by(0.35 / view.canvas.zoom)  # just below the detail level, graph still larger than the view
+    assert view.canvas.scene() is view.overview_scene
+    after = view.canvas.mapToScene(view.canvas.viewport().rect().center())
+    assert abs(after.y() - centre.y()) < 60
 
 
 def test_marks_show_badges(qtbot, view: GraphView) -> None:

@@ -7,11 +7,23 @@ spawned worker process, from the CLI or from a test, and only this object change
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class JobCancelled(Exception):
     """Raised by :meth:`JobContext.check_cancelled` so a job can unwind from deep inside a loop."""
+
+
+class JobPaused(Exception):
+    """Raised by :meth:`JobContext.check_paused` after the job saved a checkpoint.
+
+    ``resume_kwargs`` are merged into the job's keyword arguments when it is resumed (typically the path of
+    the checkpoint it just wrote), so the resumed run starts where this one stopped.
+    """
+
+    def __init__(self, resume_kwargs: dict[str, Any] | None = None) -> None:
+        super().__init__("job paused")
+        self.resume_kwargs = dict(resume_kwargs or {})
 
 
 class CancelFlag(Protocol):
@@ -32,10 +44,13 @@ class _NeverSet:
 class JobContext:
     """Given to ``fn(ctx, **kwargs)``: report via :meth:`progress`/:meth:`log`, stop once cancelled."""
 
-    def __init__(self, on_progress: ProgressSink, on_log: LogSink, cancel_flag: CancelFlag) -> None:
+    def __init__(
+        self, on_progress: ProgressSink, on_log: LogSink, cancel_flag: CancelFlag, pause_flag: CancelFlag | None = None
+    ) -> None:
         self._on_progress = on_progress
         self._on_log = on_log
         self._cancel_flag = cancel_flag
+        self._pause_flag = pause_flag if pause_flag is not None else _NeverSet()
 
     @classmethod
     def standalone(cls, on_progress: ProgressSink | None = None, on_log: LogSink | None = None) -> JobContext:
@@ -60,3 +75,16 @@ class JobContext:
         """Raise :class:`JobCancelled` if cancellation was requested, else do nothing."""
         if self._cancel_flag.is_set():
             raise JobCancelled("job cancelled")
+
+    @property
+    def pause_requested(self) -> bool:
+        """True once someone asked the job to pause; a pausable job saves a checkpoint and calls check_paused."""
+        return self._pause_flag.is_set()
+
+    def check_paused(self, **resume_kwargs: Any) -> None:
+        """Raise :class:`JobPaused` carrying ``resume_kwargs`` if a pause was requested, else do nothing.
+
+        Call it right after writing a checkpoint, with the arguments that make the job continue from it.
+        """
+        if self._pause_flag.is_set():
+            raise JobPaused(resume_kwargs)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 from studio.core.errors import StudioError
 
-OutcomeKind = Literal["succeeded", "failed", "cancelled"]
+OutcomeKind = Literal["succeeded", "failed", "cancelled", "paused"]
 
 #: Longest one-line error shown to the user; the full text stays in ``error_detail``.
 MAX_ERROR_CHARS = 300
@@ -30,6 +30,11 @@ class JobOutcome:
     @classmethod
     def cancelled(cls) -> JobOutcome:
         return cls("cancelled")
+
+    @classmethod
+    def paused(cls, resume_kwargs: dict[str, Any]) -> JobOutcome:
+        """The job stopped at a checkpoint; ``result`` holds the kwargs that resume it."""
+        return cls("paused", result=dict(resume_kwargs))
 
     @classmethod
     def failed(cls, error: str, detail: str = "") -> JobOutcome:

@@ -3,7 +3,7 @@
 Kept apart from the parent side so the child imports as little as possible: this module, the job context and
 the job function's own module. Messages are plain tuples on a one-way pipe:
 ``("progress", done, total, message)``, ``("log", line)``, ``("result", value)``,
-``("failed", error, detail)`` and ``("cancelled",)``.
+``("failed", error, detail)``, ``("cancelled",)`` and ``("paused", resume_kwargs)``.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sys
 from multiprocessing.connection import Connection
 from typing import Any
 
-from studio.core.runners.context import CancelFlag, JobCancelled, JobContext
+from studio.core.runners.context import CancelFlag, JobCancelled, JobContext, JobPaused
 from studio.core.runners.outcome import describe_exception
 
 #: Exit status the child uses when it ran out of memory and could not even report that through the pipe.
@@ -30,6 +30,8 @@ def worker_main(
     parent_sys_path: list[str],
     memory_limit_mb: int | None,
     crash_report_path: str | None,
+    pause_flag: CancelFlag | None = None,
+    nice: int = 0,
 ) -> None:
     """Entry point of the spawned worker (``multiprocessing`` ``target``).
 
@@ -40,10 +42,12 @@ def worker_main(
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     crash_report = _enable_crash_report(crash_report_path)
     _adopt_sys_path(parent_sys_path)
+    if nice and hasattr(os, "nice"):
+        os.nice(int(nice))  # background work: the window's process keeps the CPU it needs
     if memory_limit_mb is not None:
         _limit_address_space(memory_limit_mb)
     try:
-        _run_and_report(conn, cancel_flag, payload)
+        _run_and_report(conn, cancel_flag, payload, pause_flag)
     except MemoryError:
         # Sending the report needed memory too; the status code still tells the parent why.
         os._exit(OUT_OF_MEMORY_STATUS)
@@ -54,7 +58,9 @@ def worker_main(
             crash_report.close()
 
 
-def _run_and_report(conn: Connection, cancel_flag: CancelFlag, payload: bytes) -> None:
+def _run_and_report(
+    conn: Connection, cancel_flag: CancelFlag, payload: bytes, pause_flag: CancelFlag | None = None
+) -> None:
     def send_progress(done: float, total: float, message: str) -> None:
         conn.send(("progress", done, total, message))
 
@@ -67,11 +73,14 @@ def _run_and_report(conn: Connection, cancel_flag: CancelFlag, payload: bytes) -
         error, detail = describe_exception(exc)
         conn.send(("failed", f"could not load the job in the worker: {error}", detail))
         return
-    ctx = JobContext(send_progress, send_log, cancel_flag)
+    ctx = JobContext(send_progress, send_log, cancel_flag, pause_flag)
     try:
         result = fn(ctx, **kwargs)
     except JobCancelled:
         conn.send(("cancelled",))
+        return
+    except JobPaused as paused:
+        conn.send(("paused", paused.resume_kwargs))
         return
     except MemoryError as exc:
         del exc  # free the frames that may hold the large allocation before reporting

@@ -41,11 +41,15 @@ def run_in_process(
     *,
     grace_s: float = 3.0,
     memory_limit_mb: int | None = None,
+    pause_requested: threading.Event | None = None,
+    nice: int = 0,
 ) -> JobOutcome:
     """Run ``fn(ctx, **kwargs)`` in a fresh ``spawn`` process and wait for it, forwarding its reports.
 
     ``fn`` must be a module-level function; ``kwargs`` and the result must be picklable. Returns a failed
     outcome (never raises) when the job cannot be sent, the worker crashes or it runs out of memory.
+    ``pause_requested`` is forwarded to the worker (``ctx.pause_requested``); a job that pauses ends with a
+    paused outcome carrying its resume arguments.
     """
     try:
         payload = pickle.dumps((fn, dict(kwargs)))
@@ -56,11 +60,12 @@ def run_in_process(
     spawn = multiprocessing.get_context("spawn")
     reader, writer = spawn.Pipe(duplex=False)
     cancel_flag = spawn.Event()
+    pause_flag = spawn.Event()
     crash_fd, crash_path = tempfile.mkstemp(prefix="studio-job-", suffix=".crash.txt")
     os.close(crash_fd)
     process = spawn.Process(
         target=worker_main,
-        args=(writer, cancel_flag, payload, list(sys.path), memory_limit_mb, crash_path),
+        args=(writer, cancel_flag, payload, list(sys.path), memory_limit_mb, crash_path, pause_flag, nice),
         name=f"studio-job-{getattr(fn, '__name__', 'fn')}",
         daemon=True,
     )
@@ -74,7 +79,7 @@ def run_in_process(
         return JobOutcome.failed(f"could not start a worker process: {error}", detail)
     writer.close()  # only the child writes; closing our copy lets us see EOF when it dies
     try:
-        watch = _WorkerWatch(process, reader, cancel_flag, cancel_requested, grace_s)
+        watch = _WorkerWatch(process, reader, cancel_flag, cancel_requested, grace_s, pause_flag, pause_requested)
         final = watch.pump(on_progress, on_log)
         process.join()
         return _outcome(final, process.exitcode, watch.terminated, cancel_requested.is_set(), crash_path)
@@ -97,8 +102,12 @@ class _WorkerWatch:
         cancel_flag: Any,
         cancel_requested: threading.Event,
         grace_s: float,
+        pause_flag: Any = None,
+        pause_requested: threading.Event | None = None,
     ) -> None:
         self.process = process
+        self.pause_flag = pause_flag
+        self.pause_requested = pause_requested
         self.reader = reader
         self.cancel_flag = cancel_flag
         self.cancel_requested = cancel_requested
@@ -110,6 +119,8 @@ class _WorkerWatch:
         """Forward reports until the worker sends its final message or dies; return that final message."""
         while True:
             self._enforce_cancel()
+            if self.pause_requested is not None and self.pause_requested.is_set() and not self.pause_flag.is_set():
+                self.pause_flag.set()
             ready = wait([self.reader, self.process.sentinel], timeout=_CANCEL_CHECK_S)
             # Read before looking at the sentinel: a dead worker's last words are still in the pipe.
             if self.reader.poll():
@@ -149,6 +160,8 @@ def _outcome(
             return JobOutcome.cancelled() if cancel_asked else JobOutcome.succeeded(final[1])
         if final[0] == "cancelled":
             return JobOutcome.cancelled()
+        if final[0] == "paused":
+            return JobOutcome.cancelled() if cancel_asked else JobOutcome.paused(final[1])
         if final[0] == "failed":
             return JobOutcome.cancelled() if cancel_asked else JobOutcome.failed(final[1], final[2])
     if terminated or cancel_asked:

@@ -10,7 +10,7 @@ import threading
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from studio.core.runners.context import JobCancelled, JobContext, LogSink, ProgressSink
+from studio.core.runners.context import JobCancelled, JobContext, JobPaused, LogSink, ProgressSink
 from studio.core.runners.outcome import JobOutcome, describe_exception
 
 
@@ -20,16 +20,20 @@ def run_in_thread(
     on_progress: ProgressSink,
     on_log: LogSink,
     cancel_requested: threading.Event,
+    pause_requested: threading.Event | None = None,
 ) -> JobOutcome:
     """Call ``fn(ctx, **kwargs)`` here and turn its return or exception into a :class:`JobOutcome`.
 
     A job that returns after cancellation was requested counts as cancelled: its (partial) result is dropped.
+    A job that raises :class:`JobPaused` (``ctx.check_paused``) ends paused, with its resume arguments.
     """
-    ctx = JobContext(on_progress, on_log, cancel_requested)
+    ctx = JobContext(on_progress, on_log, cancel_requested, pause_requested)
     try:
         result = fn(ctx, **kwargs)
     except JobCancelled:
         return JobOutcome.cancelled()
+    except JobPaused as paused:
+        return JobOutcome.cancelled() if cancel_requested.is_set() else JobOutcome.paused(paused.resume_kwargs)
     except MemoryError as exc:
         return JobOutcome.failed("job ran out of memory", describe_exception(exc)[1])
     except BaseException as exc:  # SystemExit in a job must not silently end the thread

@@ -1,8 +1,9 @@
-"""One emitter per int8 op kind: the constants it needs and the kernel call, chosen per layer.
+"""One emitter per int8 op kind for the straightforward ("generic") kernels of ``studio_kernels.c``.
 
-An emitter gets the op, the model, the memory plan and the board, and returns an :class:`EmittedOp`. Kernel
-choice is per layer: a pointwise convolution gets the dot-product kernel (SIMD on DSP cores), a 3x3 depthwise
-the unrolled one, an in-place depthwise the channel-buffer one, everything else the general kernel.
+An emitter gets the op, the model, the memory plan and the board, and returns an :class:`EmittedOp`. These are
+the baseline every op kind must have: plain loops over the reference's arithmetic, one MAC at a time, like
+TFLite Micro's reference kernels. The fast kernel set (:mod:`studio.deploy.codegen.fast_emitters`) overrides
+them per layer where it has a specialised kernel, and falls back to them everywhere else.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from typing import Any
 import numpy as np
 
 from studio.deploy.codegen.c_arrays import c_array, c_identifier, c_int
-from studio.deploy.lifetimes import is_depthwise
 
 
 @dataclass(frozen=True)
@@ -62,54 +62,27 @@ def _requant_arrays(ident: str, bias: np.ndarray, op: Any) -> tuple[str, int]:
     return text, 4 * (bias.size + op.multiplier.size + op.shift.size)
 
 
-def _folded_bias(op: Any, in_zp: int) -> np.ndarray:
-    """``bias - in_zp * sum(w)`` per output channel: lets the kernel multiply raw codes (exact in int64)."""
-    w = op.weights.reshape(op.weights.shape[0], -1).astype(np.int64)
-    folded = op.bias.astype(np.int64) - in_zp * w.sum(axis=1)
-    if np.any(np.abs(folded) > 2**31 - 1):
-        return op.bias  # never folded then; callers check
-    return folded.astype(np.int32)
-
-
 @emitter("conv2d")
 def emit_conv2d(op: Any, ctx: EmitContext) -> EmittedOp:
+    """The straightforward loop (TFLite Micro's reference kernels do the same): any groups, stride, dilation and
+    padding, one MAC at a time with a padding test per tap; in place with a channel buffer when planned so."""
     model, ident = ctx.model, c_identifier(op.name)
     src, dst = model.tensor(op.inputs[0]), model.tensor(op.output)
     h, w, cin = src.shape
     ho, wo, cout = dst.shape
     _, kh, kw, _ = op.weights.shape
     pt, _, pl, _ = op.padding
-    inplace = ctx.plan.lifetimes.inplace.get(op.name)
-    pointwise = kh == kw == 1 and op.groups == 1 and op.stride == (1, 1) and op.padding == (0, 0, 0, 0)
-    depthwise = is_depthwise(op)
-    if inplace == "inplace_channel":
-        kernel = "studio_dwconv_inplace"
-    elif pointwise:
-        kernel = "studio_conv2d_1x1"
-    elif depthwise and kh == kw == 3 and op.dilation == (1, 1):
-        kernel = "studio_dwconv3x3"
-    elif op.groups == 1 and cin >= 4:
-        kernel = "studio_conv2d_dot"
-    else:
-        kernel = "studio_conv2d"
-    bias = _folded_bias(op, src.zero_point) if pointwise else op.bias
-    if pointwise and bias is op.bias:
-        kernel, bias = "studio_conv2d", op.bias
-    arrays, nbytes = _requant_arrays(ident, bias, op)
+    inplace = ctx.plan.lifetimes.inplace.get(op.name) == "inplace_channel"
+    kernel = "studio_dwconv_inplace" if inplace else "studio_conv2d"
+    arrays, nbytes = _requant_arrays(ident, op.bias, op)
     decls = c_array(f"{ident}_w", op.weights) + arrays
-    tap_sums = "0"
-    if kernel == "studio_conv2d_dot":
-        sums = op.weights.astype(np.int64).sum(axis=3).astype(np.int32)  # (cout, kh, kw)
-        decls += c_array(f"{ident}_taps", sums)
-        nbytes += 4 * sums.size
-        tap_sums = f"{ident}_taps"
     fields = [h, w, cin, ho, wo, cout, kh, kw, *op.stride, *op.dilation, pt, pl, op.groups]
     fields += [src.zero_point, dst.zero_point, op.act_min, op.act_max]
     decls += (
         f"static const studio_conv_params {ident}_p = {{{', '.join(map(c_int, fields))}, "
-        f"{ident}_w, {ident}_bias, {ident}_mult, {ident}_shift, {tap_sums}}};\n"
+        f"{ident}_w, {ident}_bias, {ident}_mult, {ident}_shift}};\n"
     )
-    if kernel == "studio_dwconv_inplace":
+    if inplace:
         call = f"{kernel}(&{ident}_p, {ctx.ptr(op.output)}, {ctx.ptr(op.name + '.channel')});"
     else:
         call = f"{kernel}(&{ident}_p, {ctx.ptr(op.inputs[0])}, {ctx.ptr(op.output)});"
@@ -120,12 +93,7 @@ def emit_conv2d(op: Any, ctx: EmitContext) -> EmittedOp:
 def emit_fully_connected(op: Any, ctx: EmitContext) -> EmittedOp:
     model, ident = ctx.model, c_identifier(op.name)
     src, dst = model.tensor(op.inputs[0]), model.tensor(op.output)
-    bias = _folded_bias(op, src.zero_point)
-    if bias is op.bias:
-        from studio.deploy.errors import UnsupportedOpError
-
-        raise UnsupportedOpError(f"{op.name}: folded bias would overflow int32")
-    arrays, nbytes = _requant_arrays(ident, bias, op)
+    arrays, nbytes = _requant_arrays(ident, op.bias, op)
     decls = c_array(f"{ident}_w", op.weights) + arrays
     fields = [src.size, dst.size, src.zero_point, dst.zero_point, op.act_min, op.act_max]
     decls += (

@@ -36,8 +36,12 @@ int main(int argc, char **argv) {
 """
 
 
-def build_host(generated: GeneratedModel, directory: Path) -> Path:
-    """Write the sources into ``directory`` and compile them with the host's ``cc``; returns the executable."""
+def build_host(generated: GeneratedModel, directory: Path, *, emulate_dsp: bool = False) -> Path:
+    """Write the sources into ``directory`` and compile them with the host's ``cc``; returns the executable.
+
+    ``emulate_dsp`` compiles the kernels' DSP paths (SXTB16, SMLAD, SSUB8/SEL) with exact C models of those
+    instructions, so the code a Cortex-M4/M7/M33 runs is checked here too; without it, the portable C paths
+    (what an M0+ or M3 runs). Raises :class:`ToolchainMissingError` and :class:`BuildError`."""
     cc = shutil.which("cc") or shutil.which("gcc")
     if cc is None:
         raise ToolchainMissingError("no host C compiler (cc) found; install Debian's gcc")
@@ -45,8 +49,11 @@ def build_host(generated: GeneratedModel, directory: Path) -> Path:
     (directory / "host_main.c").write_text(_MAIN, encoding="utf-8")
     from studio.deploy.firmware import firmware_dir
 
+    # Only the written folder is on the include path: it must build on its own (every kernel header copied).
+    shutil.copyfile(firmware_dir() / "studio_fw.h", directory / "studio_fw.h")
     exe = directory / "model_host"
-    cmd = [cc, "-std=c99", "-O2", "-Wall", f"-I{firmware_dir()}", f"-I{directory}", "-o", str(exe)]
+    cmd = [cc, "-std=c99", "-O2", "-Wall", f"-I{directory}", "-o", str(exe)]
+    cmd += ["-DSTUDIO_EMULATE_DSP=1"] if emulate_dsp else []
     cmd += [str(directory / n) for n in ("model.c", "studio_kernels.c", "host_main.c")]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:

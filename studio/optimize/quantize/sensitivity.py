@@ -1,9 +1,11 @@
 """Per-layer bit-width sensitivity: accuracy (and weight SQNR) when only one layer's weights are quantized.
 
-Why its own small scan: mixed precision needs, for every layer and bit width, the accuracy of the model with
-just that layer quantized (HAQ's and AIMET's per-layer analysis). The activations before a layer do not
-depend on it, so the float activations of the evaluation images are computed once and each (layer, bits)
-point re-runs only the ops from that layer on: for the last layers that is a small fraction of the model.
+Mixed precision needs, for every layer and bit width, the accuracy of the model with just that layer
+quantized (HAQ's and AIMET's per-layer analysis). The scan itself is the studio's shared engine
+(:func:`studio.analysis.sensitivity.scan.scan_sensitivity`, which recomputes only the part of the network
+after each layer) with the :class:`WeightBits` perturbation registered here as ``"bits"``. It runs on the
+batch-norm-folded float model (a :class:`~studio.optimize.quantize.sim_model.QuantSimModel` with float
+layers), so the weights quantized are the ones the int8 model stores.
 """
 
 from __future__ import annotations
@@ -97,56 +99,74 @@ def quantized_weight(weight: Any, bits: int, method: str, per_channel: bool) -> 
     return torch.from_numpy(out.astype(np.float32))
 
 
+class WeightBits:
+    """The scan engine's perturbation "bits": a layer's weight quantized to ``level`` bits (32: unchanged),
+    uniform symmetric (per channel or per tensor) or k-means."""
+
+    name = "bits"
+    label = "weight bits"
+
+    def __init__(self, method: str = "linear", per_channel: bool = True) -> None:
+        self.method = method
+        self.per_channel = per_channel
+
+    def check(self, layer: Any) -> str | None:
+        weight = getattr(layer, "weight", None)
+        if weight is None or not hasattr(weight, "dim"):
+            return "has no weight tensor"
+        return None if weight.dim() >= 2 else "its weight is a vector (normalisation or scale), not a kernel"
+
+    def is_identity(self, level: float) -> bool:
+        return level >= 32
+
+    def perturbed(self, layer: Any, level: float) -> dict[str, Any]:
+        from studio.analysis.sensitivity.perturbation import PerturbationError
+
+        if level >= 32:
+            return {"weight": layer.weight.detach()}
+        if int(level) != level or not 2 <= level <= 8:
+            raise PerturbationError(f"weight bits must be 2 to 8 (or 32), got {level}")
+        return {"weight": quantized_weight(layer.weight, int(level), self.method, self.per_channel)}
+
+
+def _register() -> None:
+    from studio.analysis.sensitivity.perturbation import known_perturbations, register_perturbation
+
+    if "bits" not in known_perturbations():
+        register_perturbation("bits", WeightBits)
+
+
 def bit_sensitivity_scan(
     module: Any, input_shape: tuple[int, ...], val: Any, config: BitScanConfig | None = None, ctx: Any = None
 ) -> BitScanResult:
     """Scan every (or ``config.layers``) weighted layer of ``module`` at ``config.bits`` on ``val`` (a
     :class:`~studio.data.datasets.Dataset` adapted to the model). Reports progress per point and honours
     cancellation. Raises :class:`QuantConfigError` for unknown layer names."""
-    import torch
-
-    from studio.int8.float_graph import run_op
+    from studio.analysis.sensitivity.scan import ScanConfig, scan_sensitivity
     from studio.optimize.quantize.ptq import float_graph_of
+    from studio.optimize.quantize.sim_model import QuantSimModel
 
+    _register()
     config = config or BitScanConfig()
     graph = float_graph_of(module, input_shape)
-    data = val.subset(config.samples, seed=0)
-    labels = data.y
-    names = [op.name for op in graph.weighted_ops()]
+    folded = QuantSimModel(graph).eval()  # float layers at the original module paths, batch norm folded
+    names = list(folded.layer_names)
     unknown = sorted(set(config.layers) - set(names))
     if unknown:
         raise QuantConfigError(f"no quantizable layer {', '.join(unknown)}; layers: {', '.join(names)}")
     chosen = list(config.layers) or names
-    with torch.no_grad():
-        values: dict[str, Any] = {graph.input: torch.from_numpy(data.x)}
-        for op in graph.ops:
-            values[op.output] = run_op(op, [values[v] for v in op.inputs])
-        baseline = _accuracy(values[graph.output], labels)
-        curves: list[LayerCurve] = []
-        total = len(chosen) * len(config.bits)
-        done = 0
-        for name in chosen:
-            index = next(i for i, op in enumerate(graph.ops) if op.name == name)
-            op = graph.ops[index]
-            curve = LayerCurve(name, int(op.weight.numel()), int(op.weight.shape[0]))
-            for bits in config.bits:
-                if ctx is not None and ctx.cancelled:
-                    ctx.check_cancelled()
-                wq = quantized_weight(op.weight, bits, config.method, config.per_channel)
-                local = dict(values)
-                local[op.output] = run_op(op, [values[v] for v in op.inputs], wq)
-                for later in graph.ops[index + 1 :]:
-                    local[later.output] = run_op(later, [local[v] for v in later.inputs])
-                curve.bits.append(bits)
-                curve.accuracy.append(_accuracy(local[graph.output], labels))
-                curve.sqnr_db.append(weight_sqnr_db(op.weight.numpy(), wq.numpy()))
-                done += 1
-                if ctx is not None:
-                    ctx.progress(done, total, f"{name} at {bits} bits: {100 * curve.accuracy[-1]:.1f}%")
-            curves.append(curve)
-    return BitScanResult(baseline, len(labels), curves)
-
-
-def _accuracy(logits: Any, labels: np.ndarray) -> float:
-    out = logits.reshape(len(labels), -1).numpy()
-    return float((out.argmax(axis=1) == labels).mean())
+    data = val.subset(config.samples, seed=0)
+    perturbation = WeightBits(config.method, config.per_channel)
+    scan = scan_sensitivity(folded, data, perturbation, chosen, ScanConfig(levels=config.bits), ctx)
+    curves = []
+    for curve in scan.layers:
+        weight = folded.layer(curve.name).weight.detach()
+        by_bits = dict(zip(curve.levels, curve.accuracy, strict=True))
+        result = LayerCurve(curve.name, int(weight.numel()), int(weight.shape[0]))
+        for bits in config.bits:  # widest first
+            result.bits.append(bits)
+            result.accuracy.append(float(by_bits[float(bits)] if float(bits) in by_bits else by_bits[bits]))
+            wq = quantized_weight(weight, bits, config.method, config.per_channel)
+            result.sqnr_db.append(weight_sqnr_db(weight.numpy(), wq.numpy()))
+        curves.append(result)
+    return BitScanResult(scan.baseline_accuracy, scan.samples, curves)

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.deploy.timeline import ArenaTimelineView
 
-_COLUMNS = ("layer", "op", "kernel", "flash (B)", "SRAM live (B)", "output (B)", "in place")
+_COLUMNS = ("layer", "op", "kernel", "flash (B)", "SRAM live (B)", "output (B)", "in place", "time", "per MAC")
 
 
 class DeployPanel(QWidget):
@@ -50,6 +50,15 @@ class DeployPanel(QWidget):
         self.samples = QSpinBox()
         self.samples.setRange(0, 2000)
         self.samples.setValue(20)
+        self.kernel_box = QComboBox()
+        self.kernel_box.setToolTip(
+            "fast: kernels specialised per layer (SIMD on DSP cores); generic: the straightforward loops, "
+            "for comparison. Both are bit-exact with the integer reference."
+        )
+        from studio.deploy.codegen.kernel_sets import kernel_set_names
+
+        for name in kernel_set_names():
+            self.kernel_box.addItem(name, name)
         self.deploy_button = QPushButton("Deploy")
         self.deploy_button.setDefault(True)
         self.deploy_button.clicked.connect(self.start_deploy)
@@ -72,6 +81,8 @@ class DeployPanel(QWidget):
         top.addWidget(QLabel("Validate"))
         top.addWidget(self.samples)
         top.addWidget(QLabel("samples"))
+        top.addWidget(QLabel("Kernels"))
+        top.addWidget(self.kernel_box)
         top.addWidget(self.deploy_button)
         results = QGroupBox("Validation on the device")
         QVBoxLayout(results).addWidget(self.summary)
@@ -141,6 +152,7 @@ class DeployPanel(QWidget):
             "out_dir": str(self.out_dir / self.board_id()),
             "data_spec": self.ctx.data_spec(),
             "validate": self.samples.value(),
+            "kernels": str(self.kernel_box.currentData()),
         }
         self.deploy_button.setEnabled(False)
         self.summary.setText(f"Deploying to {self.board_box.currentText()} …")
@@ -171,10 +183,11 @@ class DeployPanel(QWidget):
         acc = result.get("accuracy")
         timing = result.get("instructions_per_inference") or result.get("cycles_per_inference")
         unit = "instructions" if "instructions_per_inference" in result else "cycles"
+        kernels = result.get("kernels", "fast")
         lines = [
             f"{result['samples']} samples on {result['board_name']}: {verdict} with the host's integer reference"
             + (f" · device accuracy <b>{100 * acc:.1f}%</b>" if acc is not None else "")
-            + (f" · <b>{timing:,}</b> {unit} per inference" if timing else ""),
+            + (f" · <b>{timing:,}</b> {unit} per inference ({kernels} kernels)" if timing else ""),
             f"flash <b>{result['flash_bytes']:,} B</b> · SRAM <b>{result['peak_sram_bytes']:,} B</b> (arena "
             f"{result['arena_bytes']:,} B, lower bound {result['sram_lower_bound_bytes']:,} B, stack included)",
         ]
@@ -183,12 +196,15 @@ class DeployPanel(QWidget):
         self.summary.setText("<br>".join(lines))
         layers = result["memory"]["layers"]
         self.table.setRowCount(len(layers))
+        self.table.horizontalHeaderItem(7).setText(unit[:5] + "." if unit == "instructions" else unit)
         for row, layer in enumerate(layers):
+            per_mac = layer.get(f"{unit}_per_mac")
             values = (layer["name"], layer["kind"], layer["kernel"].removeprefix("studio_"), layer["flash_bytes"],
-                      layer["sram_live_bytes"], layer["output_bytes"], layer["inplace"])  # fmt: skip
+                      layer["sram_live_bytes"], layer["output_bytes"], layer["inplace"], layer.get(unit, ""),
+                      f"{per_mac:.2f}" if per_mac else "")  # fmt: skip
             for col, value in enumerate(values):
                 item = QTableWidgetItem(f"{value:,}" if isinstance(value, int) else str(value))
-                if isinstance(value, int):
+                if isinstance(value, int) or col == 8:
                     item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
                 self.table.setItem(row, col, item)
         self.timeline.show_report(result["memory"])

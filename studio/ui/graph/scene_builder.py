@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QPainterPath
-from PySide6.QtWidgets import QGraphicsItem
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene
 
 from studio.graph.ir import Graph, TensorInfo
 from studio.graph.layout import EdgeKey, GraphLayout
@@ -93,13 +93,15 @@ def build_details(
     graph: Graph,
     layout: GraphLayout,
     style: SceneStyle,
-    parent: QGraphicsItem,
+    scene: QGraphicsScene,
     node_items: dict[str, NodeItem],
     marks: dict[str, str],
 ) -> Iterator[None]:
-    """Create the detailed items one by one (yielding after each) into ``node_items``, edges after nodes."""
+    """Create the detailed items one by one (yielding after each) as top-level items of ``scene`` (so its BSP
+    index culls them) into ``node_items``, edges after nodes."""
     for node in graph.nodes:
-        item = NodeItem(node.name, layout.nodes[node.name], op_kind(node.op), style, parent)
+        item = NodeItem(node.name, layout.nodes[node.name], op_kind(node.op), style, None)
+        scene.addItem(item)
         if node.name in marks:
             item.set_mark(marks[node.name])
         node_items[node.name] = item
@@ -110,5 +112,5 @@ def build_details(
         if (src, tensor) not in labelled:
             labelled.add((src, tensor))
             label = shape_text(graph.tensor(tensor))
-        EdgeItem(points, label, style, parent)
+        scene.addItem(EdgeItem(points, label, style, None))
         yield

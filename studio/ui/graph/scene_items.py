@@ -43,7 +43,7 @@ class LayerItem(QGraphicsItem):
 class NodeItem(QGraphicsItem):
     """One node: a rounded box in its kind's colours, title, detail line and an optional badge."""
 
-    def __init__(self, name: str, box: NodeBox, kind: str, style: SceneStyle, parent: QGraphicsItem) -> None:
+    def __init__(self, name: str, box: NodeBox, kind: str, style: SceneStyle, parent: QGraphicsItem | None) -> None:
         super().__init__(parent)
         self.name = name
         self.kind = kind
@@ -119,7 +119,7 @@ class EdgeItem(QGraphicsItem):
     """One edge: a smooth curve with an arrow head into its target, and an optional tensor-shape label."""
 
     def __init__(
-        self, points: Sequence[tuple[float, float]], label: str, style: SceneStyle, parent: QGraphicsItem
+        self, points: Sequence[tuple[float, float]], label: str, style: SceneStyle, parent: QGraphicsItem | None
     ) -> None:
         super().__init__(parent)
         self.style = style
@@ -180,6 +180,8 @@ class OverviewTile(QGraphicsItem):
         self._edges = edges
         self.style = style
         self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        # Far out, a tile's pixmap is small: panning then blits it instead of drawing thousands of rectangles.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def boundingRect(self) -> QRectF:
         return self._rect

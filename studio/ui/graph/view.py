@@ -50,8 +50,13 @@ class GraphView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._style = SceneStyle()
+        # Two scenes, one per level of detail: the canvas shows one of them. Why not one scene with two parent
+        # items: Qt culls a parent's children one by one (a Python boundingRect call each) on every frame, so
+        # thousands of node items under one parent cost ~20 ms a frame even when few are on screen; top-level
+        # items in a BSP-indexed scene are culled by the index.
         self.scene = QGraphicsScene(self)
         self.scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.BspTreeIndex)
+        self.overview_scene = QGraphicsScene(self)
         self.canvas = GraphCanvas(self.scene, self)
         self.canvas.setBackgroundBrush(self._style.background)
         box = QVBoxLayout(self)
@@ -79,8 +84,8 @@ class GraphView(QWidget):
         self._names: list[str] = []
         self._boxes: Any = None  # numpy (n, 4) array of node boxes, built with the scene
         self._layers: tuple[LayerItem, LayerItem] | None = None
-        self._selection_outline: OutlineItem | None = None
-        self._match_outline: OutlineItem | None = None
+        self._selection_outline: _OutlinePair | None = None
+        self._match_outline: _OutlinePair | None = None
 
         self._worker.finished.connect(self._on_layout_done)
         self._build_timer.timeout.connect(self._build_step)
@@ -119,6 +124,7 @@ class GraphView(QWidget):
         self._build_timer.stop()
         self._builder = None
         self.scene.clear()
+        self.overview_scene.clear()
         self._graph, self._layout, self._layers = None, None, None
         self._selection_outline = self._match_outline = None
         self._node_items = {}
@@ -138,19 +144,16 @@ class GraphView(QWidget):
         graph = self._graph
         layout, overview_data = result
         self._layout = layout
-        overview, detail = LayerItem(), LayerItem()
-        self.scene.addItem(overview)
-        self.scene.addItem(detail)
-        self._layers = (overview, detail)
-        detail.setVisible(self.canvas.zoom >= DETAIL_SCALE)
-        overview.setVisible(not detail.isVisible())
+        overview = LayerItem()  # a handful of tiles: one parent is cheap here
+        self.overview_scene.addItem(overview)
+        self._layers = (overview, overview)
         build_overview(overview_data, self._style, overview)
-        self._selection_outline = OutlineItem(self._style, selection=True)
-        self._match_outline = OutlineItem(self._style, selection=False)
-        self.scene.addItem(self._selection_outline)
-        self.scene.addItem(self._match_outline)
+        self._selection_outline = _OutlinePair(self._style, True, (self.scene, self.overview_scene))
+        self._match_outline = _OutlinePair(self._style, False, (self.scene, self.overview_scene))
         left, top, right, bottom = layout.bounds
-        self.scene.setSceneRect(QRectF(left, top, right - left, bottom - top))
+        for scene in (self.scene, self.overview_scene):
+            scene.setSceneRect(QRectF(left, top, right - left, bottom - top))
+        self._show_scene_for(self.canvas.zoom)
         self._names = [n.name for n in graph.nodes]
         import numpy as np
 
@@ -166,7 +169,7 @@ class GraphView(QWidget):
         self.search_bar.show()
         self._place_overlays()
         self.fit()
-        self._builder = build_details(graph, layout, self._style, detail, self._node_items, self._marks)
+        self._builder = build_details(graph, layout, self._style, self.scene, self._node_items, self._marks)
         self._build_timer.start()  # items are made between events, a few milliseconds at a time
 
     def _build_step(self) -> None:
@@ -231,12 +234,16 @@ class GraphView(QWidget):
 
     def _on_view_changed(self, scale: float) -> None:
         if self._layers is not None:
-            overview, detail = self._layers
-            show_detail = scale >= DETAIL_SCALE
-            if detail.isVisible() != show_detail:
-                detail.setVisible(show_detail)
-                overview.setVisible(not show_detail)
+            self._show_scene_for(scale)
         self.minimap.update()
+
+    def _show_scene_for(self, scale: float) -> None:
+        """Put the detail scene or the overview scene in the canvas, keeping the same place in view."""
+        target = self.scene if scale >= DETAIL_SCALE else self.overview_scene
+        if self.canvas.scene() is not target:
+            centre = self.canvas.mapToScene(self.canvas.viewport().rect().center())
+            self.canvas.setScene(target)
+            self.canvas.centerOn(centre)
 
     # ------------------------------------------------------------------------------------------ selection
     def pick(self, point: QPointF) -> str | None:
@@ -346,6 +353,7 @@ class GraphView(QWidget):
         self.canvas.setBackgroundBrush(self._style.background)
         self.canvas.resetCachedContent()
         self.scene.update()
+        self.overview_scene.update()
         self.minimap.refresh()
 
     # ------------------------------------------------------------------------------------------ overlays
@@ -396,3 +404,16 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+class _OutlinePair:
+    """The same outline in both scenes, so it shows whichever level of detail is on screen."""
+
+    def __init__(self, style: SceneStyle, selection: bool, scenes: tuple[QGraphicsScene, QGraphicsScene]) -> None:
+        self.items = [OutlineItem(style, selection=selection) for _ in scenes]
+        for item, scene in zip(self.items, scenes, strict=True):
+            scene.addItem(item)
+
+    def set_rects(self, rects: list[QRectF]) -> None:
+        for item in self.items:
+            item.set_rects(rects)

@@ -86,6 +86,8 @@ class JobPanel(QWidget):
             return
         row = JobRow(job, self._list)
         row.cancelRequested.connect(self.manager.cancel)
+        row.pauseRequested.connect(self.manager.pause)
+        row.resumeRequested.connect(self.manager.resume)
         self.rows[job_id] = row
         self._list_layout.insertWidget(self._list_layout.count() - 1, row)
         self._refresh_summary()

@@ -30,6 +30,7 @@ _STATE_COLORS = {
     JobState.SUCCEEDED: "#16a34a",
     JobState.FAILED: "#dc2626",
     JobState.CANCELLED: "#d97706",
+    JobState.PAUSED: "#7c3aed",
 }
 
 
@@ -102,9 +103,15 @@ class ErrorDetailsDialog(QDialog):
 
 
 class JobRow(QFrame):
-    """Shows one job; ``cancelRequested(job_id)`` when its Cancel button is pressed."""
+    """Shows one job; ``cancelRequested(job_id)`` when its Cancel button is pressed.
+
+    Pausable jobs (``JobSpec.pausable``) also get a Pause/Resume button: ``pauseRequested(job_id)`` while the
+    job runs, ``resumeRequested(job_id)`` while it is paused.
+    """
 
     cancelRequested = Signal(int)
+    pauseRequested = Signal(int)
+    resumeRequested = Signal(int)
 
     def __init__(self, job: Job, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -112,7 +119,7 @@ class JobRow(QFrame):
         self.details_dialog: ErrorDetailsDialog | None = None
         self.setObjectName("jobRow")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self._shown_state: JobState | None = None
+        self._shown_state: tuple[JobState, bool] | None = None
 
         self.dot = QLabel(self)
         self.title = QLabel(job.title, self)
@@ -127,7 +134,9 @@ class JobRow(QFrame):
         self.details_button.clicked.connect(self.show_details)
         self.cancel_button = QPushButton("Cancel", self)
         self.cancel_button.clicked.connect(self._cancel)
-        for button in (self.log_button, self.details_button, self.cancel_button):
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.clicked.connect(self._pause_or_resume)
+        for button in (self.log_button, self.details_button, self.cancel_button, self.pause_button):
             button.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
         self.bar = QProgressBar(self)
@@ -158,6 +167,7 @@ class JobRow(QFrame):
         top.addStretch(1)
         top.addWidget(self.times)
         top.addWidget(self.details_button)
+        top.addWidget(self.pause_button)
         top.addWidget(self.cancel_button)
         top.addWidget(self.log_button)  # last, so it lines up in every row whatever else is shown
         middle = QHBoxLayout()
@@ -177,7 +187,7 @@ class JobRow(QFrame):
         """Redraw from the job's current state (cheap: call it on every change)."""
         job = self.job
         state = job.state
-        if state is not self._shown_state:
+        if (state, job.pause_requested) != self._shown_state:
             self._show_state(state)
         fraction = job.progress.fraction
         if state is JobState.SUCCEEDED:
@@ -220,17 +230,23 @@ class JobRow(QFrame):
         return self.details_dialog
 
     def _show_state(self, state: JobState) -> None:
-        self._shown_state = state
+        self._shown_state = (state, self.job.pause_requested)
         color = _STATE_COLORS[state]
         self.dot.setPixmap(state_dot(color))
         text = state.value
         if state is JobState.RUNNING and self.job.cancel_requested:
             text = "cancelling"
+        elif state is JobState.RUNNING and self.job.pause_requested:
+            text = "pausing"
         self.state_label.setText(text)
         self.state_label.setStyleSheet(f"color: {color};")
         finished = state.is_finished
         self.cancel_button.setEnabled(not finished and not self.job.cancel_requested)
         self.cancel_button.setVisible(not finished)
+        pausable = bool(getattr(self.job.spec, "pausable", False))
+        self.pause_button.setVisible(pausable and state in (JobState.RUNNING, JobState.PAUSED))
+        self.pause_button.setText("Resume" if state is JobState.PAUSED else "Pause")
+        self.pause_button.setEnabled(state is JobState.PAUSED or not self.job.pause_requested)
         failed = state is JobState.FAILED
         self.error_label.setText(self.job.error if failed else "")
         self.error_label.setVisible(failed)
@@ -241,6 +257,14 @@ class JobRow(QFrame):
         self.cancel_button.setEnabled(False)
         self.state_label.setText("cancelling")
         emit_signal(self, "cancelRequested", self.job.id)
+
+    def _pause_or_resume(self) -> None:
+        if self.job.state is JobState.PAUSED:
+            emit_signal(self, "resumeRequested", self.job.id)
+        else:
+            self.pause_button.setEnabled(False)
+            self.state_label.setText("pausing")
+            emit_signal(self, "pauseRequested", self.job.id)
 
     def _toggle_log(self, checked: bool) -> None:
         if checked:

@@ -95,7 +95,7 @@ class QuantizePanel(QWidget):
         self.qat_button.setToolTip("Quantization-aware training of the current linearly quantized model")
         self.qat_button.clicked.connect(self.run_qat)
         self.export_button = QPushButton("Export…")
-        self.export_button.setToolTip("Write .int8.npz (for deploy), QDQ .onnx (int8 in onnxruntime) or .pt2")
+        self.export_button.setToolTip("Write .int8.npz (for deploy), QDQ .onnx (int8 in onnxruntime), .tflite or .pt2")
         self.export_button.clicked.connect(self._ask_export)
         self.undo_button = QPushButton("Undo")
         self.undo_button.clicked.connect(self._undo)
@@ -389,7 +389,7 @@ class QuantizePanel(QWidget):
             self,
             "Export quantized model",
             "model.int8.npz",
-            "int8 model (*.int8.npz);;QDQ ONNX (*.onnx);;torch.export (*.pt2)",
+            "int8 model (*.int8.npz);;QDQ ONNX (*.onnx);;TFLite int8 (*.tflite);;torch.export (*.pt2)",
         )
         if path:
             self.export_to(path)

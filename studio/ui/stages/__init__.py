@@ -36,5 +36,8 @@ class StageSpec:
 BUILTIN_STAGES: tuple[StageSpec, ...] = (
     StageSpec("prune", "Prune", "studio.ui.prune.panel:PrunePanel", "Sensitivity scan, per-layer sparsity, apply"),
     StageSpec("quantize", "Quantize", "studio.ui.quantize.panel:QuantizePanel", "Bits per layer, PTQ, QAT, int8"),
+    StageSpec(
+        "search", "Search", "studio.ui.nas.panel:SearchStage", "Architecture search under MCU limits, distillation"
+    ),
     StageSpec("deploy", "Deploy", "studio.ui.deploy.panel:DeployPanel", "Build, flash and validate on a board"),
 )

@@ -1,0 +1,1 @@
+"""The distillation panel of the Search stage: teacher into student, curves with and without the teacher."""

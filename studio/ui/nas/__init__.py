@@ -1,0 +1,1 @@
+"""The Search stage: constrained architecture search (Pareto plot, trial table) and distillation."""

@@ -1,0 +1,323 @@
+"""The architecture-search panel: limits on the left, the live Pareto plot and trial table in the middle,
+the chosen candidate on the right. Everything heavy runs as pausable process jobs; the panel only reads the
+trial database when its job reports progress, so the window never waits on the search.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.ui.jobs.signal_emit import emit_signal
+from studio.ui.nas.candidate_box import CandidateBox
+from studio.ui.nas.constraint_form import ConstraintForm
+from studio.ui.nas.pareto_plot import ParetoPlot
+from studio.ui.nas.trial_table import TrialTable
+
+#: Training and search workers run at a lower CPU priority, so the window stays responsive on small machines.
+BACKGROUND_NICE = 10
+
+
+class NasPanel(QWidget):
+    """Search under limits, watch the front grow, pick, fine-tune, use. ``trialsChanged(count)`` after every
+    refresh; ``modelDerived(text)`` when a candidate became the model; ``distillRequested(student_spec)``."""
+
+    trialsChanged = Signal(int)
+    modelDerived = Signal(str)
+    distillRequested = Signal(str)
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None, store_path: Any = None) -> None:
+        super().__init__(parent)
+        from pathlib import Path
+
+        from studio.optimize.trial_store import TrialStore, store_path_for, work_dir_for
+        from studio.ui.jobs.bridge import QtJobBridge
+
+        self.ctx = ctx
+        self.store_path = Path(store_path) if store_path else store_path_for(ctx.project)
+        self.work_dir = work_dir_for(self.store_path)
+        self.store = TrialStore(self.store_path)
+        self.run_id: int | None = None
+        self.job_id: int | None = None
+        self.trials: list[dict[str, Any]] = []
+        self.limits: dict[str, Any] = {}
+        self.bridge = QtJobBridge(ctx.services.jobs, self)
+        self.bridge.jobChanged.connect(self._on_job_changed)
+
+        self.form = ConstraintForm(self)
+        self.run_button = QPushButton("Run search", self)
+        self.run_button.setDefault(True)
+        self.run_button.clicked.connect(self.start_search)
+        self.pause_button = QPushButton("Pause", self)
+        self.pause_button.clicked.connect(self._pause_or_resume)
+        self.pause_button.setEnabled(False)
+        self.status = QLabel(self)
+        self.status.setWordWrap(True)
+        self.status.setObjectName("nasStatus")
+        ray = getattr(ctx.services.preferences, "ray_address", None)
+        self.where = QLabel(
+            f"Data: <b>{ctx.data_spec()}</b> · runs {'on Ray at ' + ray if ray else 'in a local worker process'}<br>"
+            "Trials are kept in the project's trial database.",
+            self,
+        )
+        self.where.setWordWrap(True)
+        self.where.setStyleSheet("color: gray;")
+        left = QWidget(self)
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(self.form)
+        left_layout.addWidget(self.where)
+        left_layout.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_button, 1)
+        buttons.addWidget(self.pause_button)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.status)
+        left.setMaximumWidth(360)
+
+        self.runs = QComboBox(self)
+        self.runs.setToolTip("Search history of this project (kept in its trial database)")
+        self.runs.activated.connect(self._on_run_chosen)
+        self.plot = ParetoPlot(self)
+        self.table = TrialTable(self)
+        self.candidate = CandidateBox(self)
+        history = QHBoxLayout()
+        history.addWidget(QLabel("Run", self))
+        history.addWidget(self.runs, 1)
+        middle = QWidget(self)
+        middle_layout = QVBoxLayout(middle)
+        middle_layout.setContentsMargins(0, 0, 0, 0)
+        middle_layout.addLayout(history)
+        split = QSplitter(Qt.Orientation.Vertical, middle)
+        split.addWidget(self.plot)
+        split.addWidget(self.table)
+        split.setSizes([330, 260])
+        middle_layout.addWidget(split, 1)
+
+        layout = QHBoxLayout(self)
+        layout.addWidget(left)
+        layout.addWidget(middle, 1)
+        layout.addWidget(self.candidate)
+        self.candidate.setMaximumWidth(300)
+
+        self.plot.trialClicked.connect(self._select)
+        self.table.trialSelected.connect(self._select)
+        self.plot.costChanged.connect(lambda _c: self._refresh_front())
+        self.candidate.finetuneRequested.connect(self.finetune)
+        self.candidate.distillRequested.connect(self._distill)
+        self.destroyed.connect(lambda *_: self.store.close())
+        self._reload_runs(select_latest=True)
+
+    # ------------------------------------------------------------------------------------ history
+    def _reload_runs(self, select_latest: bool = False) -> None:
+        runs = self.store.runs("nas")
+        self.runs.clear()
+        for run in reversed(runs):
+            count = self.store.trial_count(run.id)
+            self.runs.addItem(f"#{run.id} · {run.state} · {count} trials · {run.title}", run.id)
+        if select_latest and runs:
+            self.show_run(runs[-1].id)
+        elif self.run_id is not None:
+            self.runs.setCurrentIndex(max(0, self.runs.findData(self.run_id)))
+
+    def _on_run_chosen(self, _index: int) -> None:
+        run_id = self.runs.currentData()
+        if run_id is not None:
+            self.show_run(int(run_id))
+
+    def show_run(self, run_id: int) -> None:
+        """Show the trials of ``run_id`` from the store (how the table reopens as it was)."""
+        run = self.store.run(run_id)
+        self.run_id = run_id
+        self.limits = dict(run.params.get("constraints") or {})
+        if run.params.get("constraints") is not None:
+            self.form.show_request(run.params)
+        self.trials = self.store.trials(run_id)
+        self.table.trial_model.set_trials(self.trials, set())
+        self.runs.setCurrentIndex(max(0, self.runs.findData(run_id)))
+        self._refresh_front()
+        self.candidate.show_trial(None)
+        self.status.setText(
+            f"Run #{run_id}: {run.state}, {len(self.trials)} trials" + (f" — {run.error}" if run.error else "")
+        )
+
+    # ------------------------------------------------------------------------------------ search
+    def build_request(self) -> Any:
+        """The :class:`NasRequest` the form describes (raises StudioError for a bad field)."""
+        from studio.optimize.nas.progressive import SupernetTrainingConfig
+        from studio.optimize.nas.request import NasRequest
+
+        constraints = self.form.constraints()
+        return NasRequest(
+            data=self.ctx.data_spec(),
+            supernet=SupernetTrainingConfig(epochs=self.form.supernet_epochs()),
+            strategy=str(self.form.strategy.currentData()),
+            trials=self.form.trials.value(),
+            population=self.form.population.value(),
+            seed=self.form.seed.value(),
+            constraints=constraints,
+            measure_latency=constraints.max_latency_ms is not None,
+            ray_address=getattr(self.ctx.services.preferences, "ray_address", None),
+            work_dir=str(self.work_dir),
+            store_path=str(self.store_path),
+        )
+
+    def start_search(self, request: Any = None) -> Any:
+        """Submit the search as a pausable process job; returns the job (None if the form is invalid)."""
+        from dataclasses import replace
+
+        from studio.core.errors import StudioError
+        from studio.core.jobs import JobSpec
+        from studio.workflows.nas import nas_job
+
+        try:
+            request = request or self.build_request()
+        except StudioError as exc:
+            self.status.setText(str(exc))
+            return None
+        run_id = self.store.create_run("nas", f"Search on {request.data}", request.to_params())
+        request = replace(request, run_id=run_id)
+        spec = JobSpec(
+            "Architecture search", nas_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
+        )
+        job = self.ctx.submit(spec, self._on_search_done, self._on_search_failed)
+        self.job_id = job.id
+        self._reload_runs()
+        self.show_run(run_id)
+        self.status.setText("Training the supernet, then searching…")
+        self.run_button.setEnabled(False)
+        self.pause_button.setEnabled(True)
+        return job
+
+    def _on_job_changed(self, job_id: int) -> None:
+        if job_id != self.job_id:
+            return
+        job = self.ctx.services.jobs.get(job_id)
+        self.status.setText(job.progress.message or job.state.value)
+        self.pause_button.setText("Resume" if job.state.name == "PAUSED" else "Pause")
+        self.refresh_trials()
+
+    def refresh_trials(self) -> None:
+        """Append the trials the worker has written since the last look (one small SQLite query)."""
+        if self.run_id is None:
+            return
+        last = max((t["index"] for t in self.trials), default=-1)
+        new = self.store.trials(self.run_id, after=last)
+        if new:
+            self.trials.extend(new)
+            self.table.trial_model.add_trials(new, set())
+            self._refresh_front()
+
+    def _refresh_front(self) -> None:
+        self.plot.set_data(self.trials, self.limits)
+        self.table.trial_model.add_trials([], set(self.plot.front_indices()))
+        emit_signal(self, "trialsChanged", len(self.trials))
+
+    def _pause_or_resume(self) -> None:
+        if self.job_id is None:
+            return
+        jobs = self.ctx.services.jobs
+        if jobs.get(self.job_id).state.name == "PAUSED":
+            jobs.resume(self.job_id)
+        else:
+            jobs.pause(self.job_id)
+            self.status.setText("Pausing at the next checkpoint…")
+
+    def _on_search_done(self, result: dict[str, Any]) -> None:
+        self.refresh_trials()
+        best = max(t["accuracy"] for t in result["trials"])
+        self._finish(f"Search done: {len(result['trials'])} trials, best {100 * best:.1f}%")
+
+    def _on_search_failed(self, job: Any) -> None:
+        self.refresh_trials()
+        self._finish(f"Search {job.state.value}: {job.error}" if job.error else f"Search {job.state.value}")
+
+    def _finish(self, text: str) -> None:
+        self.run_button.setEnabled(True)
+        self.pause_button.setEnabled(False)
+        self.pause_button.setText("Pause")
+        self._reload_runs()
+        self.status.setText(text)
+
+    # ------------------------------------------------------------------------------------ candidates
+    def _select(self, trial_index: int) -> None:
+        trial = self.table.trial_model.trial(trial_index)
+        self.candidate.show_trial(trial)
+        self.plot.select(trial_index)
+        self.table.select_trial(trial_index)
+
+    def _supernet_path(self) -> str | None:
+        if self.run_id is None:
+            return None
+        result = self.store.run(self.run_id).result or {}
+        return result.get("supernet")
+
+    def finetune(self, trial_index: int, epochs: int) -> Any:
+        """Extract, fine-tune (a process job) and make the candidate the model; returns the job."""
+        from studio.core.jobs import JobSpec
+        from studio.optimize.nas.request import FinetuneRequest
+        from studio.workflows.nas import finetune_job
+
+        trial = self.table.trial_model.trial(trial_index)
+        supernet = self._supernet_path()
+        if trial is None or supernet is None:
+            self.status.setText("This run has no trained supernet yet")
+            return None
+        request = FinetuneRequest(
+            supernet,
+            json.dumps(trial["arch"]),
+            self.ctx.data_spec(),
+            epochs=epochs,
+            out_dir=str(self.work_dir / "models"),
+            store_path=str(self.store_path),
+        )
+        spec = JobSpec(
+            f"Fine-tune trial {trial_index + 1}",
+            finetune_job,
+            {"request": request},
+            runner="process",
+            pausable=True,
+            nice=BACKGROUND_NICE,
+        )
+        self.status.setText(f"Fine-tuning trial {trial_index + 1}…")
+        return self.ctx.submit(spec, self._use_finetuned, self._on_finetune_failed)
+
+    def _on_finetune_failed(self, job: Any) -> None:
+        self.status.setText(
+            f"Fine-tuning {job.state.value}: {job.error}" if job.error else f"Fine-tuning {job.state.value}"
+        )
+
+    def _use_finetuned(self, result: dict[str, Any]) -> None:
+        from studio.optimize.nas.recipe_steps import nas_subnet_step
+
+        shape = result["input_shape"]
+        step = nas_subnet_step(
+            json.dumps(result["arch"]), result["space"], shape[1], result["num_classes"], result["weights_path"]
+        )
+        text = f"Use searched subnet ({100 * result['accuracy_finetuned']:.1f}%)"
+        self.ctx.session.derive(result["loaded"], text, step)
+        self.status.setText(
+            f"Now the model: {result['arch_key']}, {100 * result['accuracy_supernet']:.1f}% → "
+            f"{100 * result['accuracy_finetuned']:.1f}% after fine-tuning (Ctrl+Z undoes)"
+        )
+        emit_signal(self, "modelDerived", text)
+
+    def _distill(self, trial_index: int) -> None:
+        trial = self.table.trial_model.trial(trial_index)
+        run = self.store.run(self.run_id) if self.run_id is not None else None
+        space = (run.result or {}).get("space") if run is not None else None
+        if trial is None or space is None:
+            self.status.setText("This run has no search space recorded yet")
+            return
+        emit_signal(self, "distillRequested", "subnet:" + json.dumps({"space": space, "arch": trial["arch"]}))
