@@ -15,12 +15,38 @@ if TYPE_CHECKING:
 PERTURBATION_FOR_METHOD = {"magnitude": "sparsity", "channel": "channels"}
 
 
-def costs_of(model: LoadedModel, names: list[str]) -> Any:
-    """:class:`~studio.optimize.prune.predict.ModelCosts` of ``names`` in ``model``."""
+def costs_of(model: LoadedModel, names: list[str], method: str = "magnitude") -> Any:
+    """:class:`~studio.optimize.prune.predict.ModelCosts` of ``names`` in ``model``; for the channel method
+    with the model's channel dependencies, so predictions count what the removed channels take along."""
     from studio.analysis.profile import profile_graph
     from studio.optimize.prune.predict import model_costs
 
-    return model_costs(profile_graph(model.graph), torch_module_of(model), names)
+    module = torch_module_of(model)
+    costs = model_costs(profile_graph(model.graph), module, names)
+    if method == "channel":
+        costs = with_channel_structure(costs, model)
+    return costs
+
+
+def with_channel_structure(costs: Any, model: LoadedModel) -> Any:
+    """``costs`` with ``channels`` set from ``model`` (left ``None`` when the dependencies cannot be found)."""
+    import dataclasses
+
+    from studio.optimize.prune.channel_costs import channel_structure
+    from studio.workflows.prune import example_input
+
+    return dataclasses.replace(costs, channels=channel_structure(torch_module_of(model), example_input(model)))
+
+
+def channel_costs_job(ctx: JobContext, model: LoadedModel, costs: Any) -> Any:
+    """Thread job: ``costs`` with the channel dependencies of ``model`` (the GUI's channel predictions).
+
+    Torch-Pruning only traces the module, so the model of the current version is used as it is.
+    """
+    ctx.progress(0, 1, "following channel dependencies")
+    result = with_channel_structure(costs, model)
+    ctx.progress(1, 1, "done")
+    return result
 
 
 def allocate_loaded(
@@ -46,12 +72,12 @@ def allocate_loaded(
     if scan is None:
         scan = scan_loaded(model, data_spec, perturbation=PERTURBATION_FOR_METHOD.get(method, "sparsity"), ctx=ctx)
     result = ScanResult.from_dict(scan)
-    costs = costs_of(model, result.names)
-    sparsities = {n: round(v, 4) for n, v in allocate(result, costs, target).items()}
+    costs = costs_of(model, result.names, method)
+    sparsities = {n: round(v, 4) for n, v in allocate(result, costs, target, method=method).items()}
     return {
         "sparsities": sparsities,
         "params": {"method": method, "sparsities": sparsities},
-        "prediction": predict(costs, sparsities, result).to_dict(),
+        "prediction": predict(costs, sparsities, result, method).to_dict(),
         "scan": scan,
     }
 
@@ -79,12 +105,14 @@ def search_job(
     return {**result, "sparsities": sparsities, "params": {"method": "magnitude", "sparsities": sparsities}}
 
 
-def allocate_job(ctx: JobContext, scan: dict[str, Any], costs: Any, kind: str, value: float) -> dict[str, float]:
+def allocate_job(
+    ctx: JobContext, scan: dict[str, Any], costs: Any, kind: str, value: float, method: str = "magnitude"
+) -> dict[str, float]:
     """Thread job: per-layer sparsities for a target from an existing scan (the GUI's "Allocate")."""
     from studio.analysis.sensitivity.result import ScanResult
     from studio.optimize.prune.allocate import AllocationTarget, allocate
 
     ctx.progress(0, 1, "allocating")
-    result = allocate(ScanResult.from_dict(scan), costs, AllocationTarget(kind, float(value)))
+    result = allocate(ScanResult.from_dict(scan), costs, AllocationTarget(kind, float(value)), method=method)
     ctx.progress(1, 1, "done")
     return {n: round(v, 4) for n, v in result.items()}

@@ -45,8 +45,16 @@ def prune_loaded(model: LoadedModel, params: dict[str, Any]) -> tuple[LoadedMode
     config = from_params(params)
     pruned, report = prune_module(torch_module_of(model), config, example_input(model))
     derived = _derived(model, pruned)
-    derived.metadata["pruned_layers"] = {la.name: la.sparsity for la in report.layers}
+    previous = dict(model.metadata.get("pruned_layers", {}))  # an earlier step's layers stay pruned
+    _mark_pruned(derived, {**previous, **{la.name: la.sparsity for la in report.layers}})
     return derived, report.to_dict()
+
+
+def _mark_pruned(model: LoadedModel, pruned_layers: dict[str, float]) -> None:
+    """Record the pruned layers and their graph-view badges in ``model.metadata`` (the GUI, the replay of a
+    reopened project and the CLI all derive models through here, so the badges come back with the steps)."""
+    model.metadata["pruned_layers"] = dict(pruned_layers)
+    model.metadata["node_marks"] = node_marks(model.graph, model.metadata["pruned_layers"])
 
 
 def finetune_loaded(
@@ -68,7 +76,7 @@ def finetune_loaded(
     module = copy.deepcopy(torch_module_of(model))
     report = finetune(module, train, val, config, ctx)
     derived = _derived(model, module)
-    derived.metadata["pruned_layers"] = dict(model.metadata.get("pruned_layers", {}))
+    _mark_pruned(derived, dict(model.metadata.get("pruned_layers", {})))
     return derived, {
         "history": report.history,
         "sparsity_before": report.sparsity_before,

@@ -30,6 +30,21 @@ def test_channel_mask_zeroes_whole_output_channels_by_l1_norm_and_keeps_one() ->
     assert channel_mask(w, 0.99)[:, 0, 0, 0].sum() == 1
 
 
+@pytest.mark.parametrize("name", ["sparsity", "channels"])
+def test_sorting_once_per_layer_gives_every_level_the_same_weights(name: str) -> None:
+    from studio.analysis.sensitivity.perturbation import PerturbationError, make_perturbation
+
+    layer = torch.nn.Conv2d(8, 6, 3)
+    with torch.no_grad():
+        layer.weight.copy_(torch.randn(6, 8, 3, 3, generator=torch.Generator().manual_seed(3)).round(decimals=1))
+    perturbation = make_perturbation(name)  # rounded weights: many ties, broken by position in both paths
+    at = perturbation.for_layer(layer)
+    for level in (0.0, 0.1, 0.33, 0.5, 0.9):
+        assert torch.equal(at(level)["weight"], perturbation.perturbed(layer, level)["weight"])
+    with pytest.raises(PerturbationError):
+        at(1.0)
+
+
 def test_two_four_mask_keeps_two_of_every_four_inputs() -> None:
     w = torch.randn(8, 16, generator=torch.Generator().manual_seed(0))
     mask = n_m_mask(w, 2, 4)

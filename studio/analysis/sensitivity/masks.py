@@ -12,30 +12,59 @@ if TYPE_CHECKING:
     import torch
 
 
-def magnitude_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:
-    """A 0/1 mask (weight's dtype and shape) keeping the ``1 - sparsity`` largest-magnitude entries."""
+def magnitude_order(weight: torch.Tensor) -> torch.Tensor:
+    """Flat indices of ``weight`` from the smallest magnitude up (stable: ties by position).
+
+    Why separate: a scan asks for many levels of one layer; the order is sorted once and every level's mask
+    is a prefix of it (:func:`mask_from_order`), the same mask :func:`magnitude_mask` gives.
+    """
     import torch
 
-    n = weight.numel()
-    k = round(sparsity * n)
-    mask = torch.ones(n, dtype=weight.dtype)
+    return torch.argsort(weight.detach().abs().flatten(), stable=True)
+
+
+def mask_from_order(order: torch.Tensor | None, sparsity: float, like: torch.Tensor) -> torch.Tensor:
+    """The :func:`magnitude_mask` of ``like`` at ``sparsity``, from its :func:`magnitude_order` (which may be
+    ``None`` when nothing is removed)."""
+    import torch
+
+    removed = round(sparsity * like.numel())
+    mask = torch.ones(like.numel(), dtype=like.dtype)
+    if removed > 0:
+        assert order is not None
+        mask[order[:removed]] = 0
+    return mask.reshape(like.shape)
+
+
+def magnitude_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:
+    """A 0/1 mask (weight's dtype and shape) keeping the ``1 - sparsity`` largest-magnitude entries."""
+    order = magnitude_order(weight) if round(sparsity * weight.numel()) > 0 else None
+    return mask_from_order(order, sparsity, weight)
+
+
+def channel_order(weight: torch.Tensor) -> torch.Tensor:
+    """Output channels of ``weight`` from the smallest L1 norm up (stable)."""
+    import torch
+
+    channels = weight.shape[0]
+    return torch.argsort(weight.detach().abs().reshape(channels, -1).sum(dim=1), stable=True)
+
+
+def channel_mask_from_order(order: torch.Tensor, sparsity: float, like: torch.Tensor) -> torch.Tensor:
+    """The :func:`channel_mask` of ``like`` at ``sparsity``, from its :func:`channel_order`."""
+    import torch
+
+    channels = like.shape[0]
+    k = min(round(sparsity * channels), channels - 1)  # never remove every channel
+    keep = torch.ones(channels, dtype=like.dtype)
     if k > 0:
-        order = torch.argsort(weight.detach().abs().flatten(), stable=True)
-        mask[order[:k]] = 0
-    return mask.reshape(weight.shape)
+        keep[order[:k]] = 0
+    return keep.reshape(-1, *([1] * (like.dim() - 1))).expand_as(like).contiguous()
 
 
 def channel_mask(weight: torch.Tensor, sparsity: float) -> torch.Tensor:
     """A 0/1 mask that zeroes the ``round(sparsity * out_channels)`` output channels of smallest L1 norm."""
-    import torch
-
-    channels = weight.shape[0]
-    k = min(round(sparsity * channels), channels - 1)  # never remove every channel
-    keep = torch.ones(channels, dtype=weight.dtype)
-    if k > 0:
-        norms = weight.detach().abs().reshape(channels, -1).sum(dim=1)
-        keep[torch.argsort(norms, stable=True)[:k]] = 0
-    return keep.reshape(-1, *([1] * (weight.dim() - 1))).expand_as(weight).contiguous()
+    return channel_mask_from_order(channel_order(weight), sparsity, weight)
 
 
 def n_m_mask(weight: torch.Tensor, n: int = 2, m: int = 4) -> torch.Tensor:

@@ -30,6 +30,19 @@ if TYPE_CHECKING:
     from torch import nn
 
 
+#: What :meth:`WeightPerturbation.for_layer` returns: replacement tensors for one layer at a level.
+LevelFunction = Callable[[float], "dict[str, torch.Tensor]"]
+
+
+def level_function(perturbation: Perturbation, layer: nn.Module) -> LevelFunction:
+    """``perturbation.for_layer(layer)`` when it has one, else ``level -> perturbation.perturbed(layer, level)``
+    (a plain :class:`Perturbation` need not share work between levels)."""
+    prepare = getattr(perturbation, "for_layer", None)
+    if prepare is not None:
+        return prepare(layer)  # type: ignore[no-any-return]
+    return lambda level: perturbation.perturbed(layer, level)
+
+
 class PerturbationError(StudioError):
     """An unknown perturbation name or a level outside what the perturbation accepts."""
 
@@ -87,6 +100,14 @@ class WeightPerturbation:
         with torch.no_grad():
             return {"weight": self.transform(layer.weight.detach(), float(level))}
 
+    def for_layer(self, layer: nn.Module) -> LevelFunction:
+        """``level -> perturbed(layer, level)``, with whatever one layer's levels share computed once.
+
+        Subclasses override it when that saves work (magnitude sparsity sorts the weights once); the result
+        for every level must equal :meth:`perturbed`'s exactly.
+        """
+        return lambda level: self.perturbed(layer, level)
+
 
 class MagnitudeSparsity(WeightPerturbation):
     """Fine-grained magnitude pruning: the smallest ``level`` fraction of |w| becomes zero."""
@@ -102,6 +123,20 @@ class MagnitudeSparsity(WeightPerturbation):
 
         return weight * magnitude_mask(weight, check_fraction(level))
 
+    def for_layer(self, layer: nn.Module) -> LevelFunction:
+        import torch
+
+        from studio.analysis.sensitivity.masks import magnitude_order, mask_from_order
+
+        weight = layer.weight.detach()
+        order = magnitude_order(weight)  # sorted once; each level's mask is a prefix of it
+
+        def at(level: float) -> dict[str, torch.Tensor]:
+            with torch.no_grad():
+                return {"weight": weight * mask_from_order(order, check_fraction(float(level)), weight)}
+
+        return at
+
 
 class ChannelSparsity(WeightPerturbation):
     """Structured: the ``level`` fraction of output channels with the smallest L1 norm become zero."""
@@ -116,6 +151,20 @@ class ChannelSparsity(WeightPerturbation):
         from studio.analysis.sensitivity.masks import channel_mask
 
         return weight * channel_mask(weight, check_fraction(level))
+
+    def for_layer(self, layer: nn.Module) -> LevelFunction:
+        import torch
+
+        from studio.analysis.sensitivity.masks import channel_mask_from_order, channel_order
+
+        weight = layer.weight.detach()
+        order = channel_order(weight)
+
+        def at(level: float) -> dict[str, torch.Tensor]:
+            with torch.no_grad():
+                return {"weight": weight * channel_mask_from_order(order, check_fraction(float(level)), weight)}
+
+        return at
 
 
 def check_fraction(level: float) -> float:

@@ -314,6 +314,7 @@ def _scan_cached(
 ) -> tuple[list[LayerCurve], tuple[float, float]]:
     import torch
 
+    from studio.analysis.sensitivity.perturbation import level_function
     from studio.analysis.sensitivity.suffix import LAYER_KEY, capture_module, input_names, layer_with, plan_suffix
 
     batches = _batches(data, config.batch_size)
@@ -334,13 +335,15 @@ def _scan_cached(
     share = max(1, threads_before // workers)
     cancel = threading.Event()
 
+    at_level: dict[str, Any] = {}  # per layer: level -> replacement tensors (sorted once per layer)
+
     def run_item(name: str, level: float, frontier: list[list[Any]]) -> tuple[str, float, float, float]:
         torch.set_num_threads(share)
         if cancel.is_set():
             return name, level, float("nan"), float("nan")
         plan = plans[name]
         layer = model.get_submodule(name)
-        overrides: dict[str, Any] = dict(perturbation.perturbed(layer, level))
+        overrides: dict[str, Any] = dict(at_level[name](level))
         overrides[LAYER_KEY] = layer_with(layer, overrides)
         with torch.no_grad():
             logits = np.concatenate([_output_numpy(plan.suffix(overrides, *args)) for args in frontier], axis=0)
@@ -368,9 +371,12 @@ def _scan_cached(
                         [batch if f in inputs else stored[f][b] for f in plans[name].frontier]
                         for b, batch in enumerate(batches)
                     ]
+                for name in group:
+                    at_level[name] = level_function(perturbation, model.get_submodule(name))
                 items = [(n, lv) for n, lv in todo if n in frontier_of]
                 _run_items(pool, items, run_item, frontier_of, results, progress, ctx, cancel)
                 del stored, frontier_of
+                at_level.clear()
     finally:
         cancel.set()
         torch.set_num_threads(threads_before)

@@ -63,8 +63,11 @@ def _damage_tables(scan: ScanResult, names: list[str], grid: np.ndarray) -> np.n
     return np.array(rows).reshape(len(names), len(grid))
 
 
-def allocate(scan: ScanResult, costs: ModelCosts, target: AllocationTarget, step: float = STEP) -> dict[str, float]:
-    """Layer -> sparsity meeting ``target`` (only layers both scanned and in ``costs``).
+def allocate(
+    scan: ScanResult, costs: ModelCosts, target: AllocationTarget, step: float = STEP, method: str = "magnitude"
+) -> dict[str, float]:
+    """Layer -> sparsity meeting ``target`` (only layers both scanned and in ``costs``); ``method`` is the
+    pruning method the prediction counts for (see :func:`~studio.optimize.prune.predict.predict`).
 
     Raises :class:`AllocationError` when the target cannot be met within the scanned levels.
     """
@@ -94,7 +97,7 @@ def allocate(scan: ScanResult, costs: ModelCosts, target: AllocationTarget, step
         return False  # accuracy_drop: go as far as the budget allows
 
     budget = target.value if target.kind == "accuracy_drop" else np.inf
-    while not met(predict(costs, current(), scan)):
+    while not met(predict(costs, current(), scan, method)):
         can_step = index < len(grid) - 1
         if not can_step.any():
             break
@@ -108,7 +111,7 @@ def allocate(scan: ScanResult, costs: ModelCosts, target: AllocationTarget, step
         ratio = np.where(allowed, extra / np.maximum(weight_of * step, 1e-12), np.inf)
         index[int(np.argmin(ratio))] += 1
     result = current()
-    if target.kind != "accuracy_drop" and not met(predict(costs, result, scan)):
+    if target.kind != "accuracy_drop" and not met(predict(costs, result, scan, method)):
         raise AllocationError(
             f"{target.describe()} cannot be reached by pruning the scanned layers up to {top:.0%}; "
             "scan higher levels or set a looser target"

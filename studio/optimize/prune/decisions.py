@@ -75,7 +75,7 @@ class PruneDecisions:
 
         if self.costs is None:
             return None
-        return predict(self.costs, self.sparsities, self.scan)
+        return predict(self.costs, self.sparsities, self.scan, self.method)
 
     def step_params(self) -> dict[str, Any]:
         """The prune recipe step's params for the current decisions (per-layer sparsities)."""

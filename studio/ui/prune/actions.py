@@ -19,35 +19,83 @@ class PruneJobActions:
     toolbar: Any
     _finetune_job: int | None
     _reference: Any
+    _channel_job_for: Any
+    _scan_job: Any
 
     # -------------------------------------------------------------------------------------------- scan
     def start_scan(self) -> Any:
-        """Submit the sensitivity scan of the current version (a process job)."""
+        """Submit the sensitivity scan of the current version (a process job) at the toolbar's grid; while
+        one runs, the same button cancels it (then ``None`` is returned)."""
         from studio.workflows.allocate import PERTURBATION_FOR_METHOD
         from studio.workflows.sensitivity import sensitivity_job
 
+        if self._scan_job is not None:
+            self.ctx.services.jobs.cancel(self._scan_job.id)
+            self.ctx.status("Cancelling the scan…")
+            return None
         if self.ctx.session.opened is None:
             return None
         perturbation = PERTURBATION_FOR_METHOD.get(self.decisions.method, "sparsity")
         spec = JobSpec(
             "Sensitivity scan",
             sensitivity_job,
-            {"target": self.ctx.session.handle(), "data_spec": self.ctx.data_spec(), "perturbation": perturbation},
+            {
+                "target": self.ctx.session.handle(),
+                "data_spec": self.ctx.data_spec(),
+                "perturbation": perturbation,
+                "levels": self.toolbar.levels(),
+            },
             runner="process",
         )
         self.ctx.status("Scanning every layer at every sparsity…")
-        return self.ctx.submit(spec, self.on_scan_done)
+        self.toolbar.set_scanning(True)
+        job = self.ctx.submit(spec, self.on_scan_done, self._on_scan_failed)
+        if not job.state.is_finished:
+            self._scan_job = job
+        return job
+
+    def _on_scan_failed(self, job: Any) -> None:
+        self._scan_job = None
+        self.toolbar.set_scanning(False)
+        if job.state.name == "CANCELLED":
+            self.ctx.status("Scan cancelled; the curves shown are unchanged")
+        else:
+            self.ctx.status(f"Scan failed: {job.error}", 8000)
+            self.ctx.show_failure(job)
 
     def on_scan_done(self, result: dict[str, Any]) -> None:
         """Show a scan result (a dict from :func:`~studio.workflows.sensitivity.scan_loaded`)."""
         from studio.analysis.sensitivity.result import ScanResult
         from studio.optimize.prune.predict import model_costs
 
+        self._scan_job = None
+        self.toolbar.set_scanning(False)
         scan = ScanResult.from_dict(result)
         opened = self.ctx.session.opened
         costs = model_costs(opened.profile, opened.model.module, scan.names) if opened is not None else None
         self.decisions.set_scan(scan, costs)
         self.ctx.status(f"Scan done: {len(scan.layers)} layers, {scan.method} method, {scan.seconds:.1f} s")
+
+    def ensure_channel_costs(self) -> Any:
+        """For the channel method, find the model's channel dependencies once per model (a thread job), so
+        the prediction counts what removed channels take along (batch norms, the next layers' inputs)."""
+        from studio.workflows.allocate import channel_costs_job
+
+        costs = self.decisions.costs
+        opened = self.ctx.session.opened
+        if self.decisions.method != "channel" or costs is None or costs.channels is not None or opened is None:
+            return None
+        if self._channel_job_for is costs:
+            return None  # asked already (or the model has no channel dependencies to follow)
+        self._channel_job_for = costs
+
+        def done(result: Any) -> None:
+            if self.decisions.costs is costs:  # still the same model and costs
+                self._channel_job_for = result
+                self.decisions.set_costs(result)
+
+        spec = JobSpec("Channel dependencies", channel_costs_job, {"model": opened.model, "costs": costs})
+        return self.ctx.submit(spec, done)
 
     # -------------------------------------------------------------------------------------------- allocate
     def start_allocate(self) -> Any:
@@ -61,7 +109,13 @@ class PruneJobActions:
         spec = JobSpec(
             "Allocate sparsities",
             allocate_job,
-            {"scan": self.decisions.scan.to_dict(), "costs": self.decisions.costs, "kind": kind, "value": value},
+            {
+                "scan": self.decisions.scan.to_dict(),
+                "costs": self.decisions.costs,
+                "kind": kind,
+                "value": value,
+                "method": self.decisions.method,
+            },
         )
         text = f"Allocate for {self.toolbar.target.currentText()} {self.toolbar.value.text()}"
         return self.ctx.submit(spec, lambda sparsities: self.decisions.set_all(sparsities, text))
@@ -136,7 +190,9 @@ class PruneJobActions:
         name = opened.model.path.stem if opened.model.path else opened.model.graph.name
         module = module_from_bytes(result["module"])
         model = loaded_from_module(module, result["input_shape"], name=name, path=opened.model.path)
-        model.metadata["pruned_layers"] = dict(result.get("pruned_layers", {}))
+        # the worker saw the module alone: layers an earlier step pruned keep their mark
+        earlier = opened.model.metadata.get("pruned_layers", {})
+        model.metadata["pruned_layers"] = {**earlier, **result.get("pruned_layers", {})}
         model.metadata["node_marks"] = node_marks(model.graph, model.metadata["pruned_layers"])
         step = result["step"]
         self.ctx.session.derive(model, describe_step(step), step)

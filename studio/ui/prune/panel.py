@@ -35,6 +35,8 @@ class PrunePanel(PruneJobActions, QWidget):
         self.selected: str | None = None
         self._finetune_job: int | None = None
         self._reference: Any = None  # handle of the version before the first applied step
+        self._channel_job_for: Any = None  # the costs whose channel dependencies were asked for
+        self._scan_job: Any = None  # the running scan (the Scan button cancels it)
         self.toolbar = PruneToolbar(self)
         self.prediction = QLabel("Run a scan to see how sensitive each layer is.", self)
         self.prediction.setObjectName("prune-prediction")
@@ -203,6 +205,8 @@ class PrunePanel(PruneJobActions, QWidget):
             self.table.set_layers(self.decisions.costs, self._layer_names())
         if what == "method":
             self.toolbar.set_method(self.decisions.method)
+        if what in ("method", "scan"):
+            self.ensure_channel_costs()
         scan = self.decisions.scan
         accuracies = {
             n: (scan.curve(n).accuracy_at(self.decisions.sparsity(n)) if scan and n in scan.names else None)

@@ -35,6 +35,12 @@ class PruneToolbar(QWidget):
         self.method.currentIndexChanged.connect(lambda _i: self.methodChosen.emit(self.method.currentData()))
         self.scan = QPushButton("Scan", self)
         self.scan.setToolTip("Sensitivity scan: prune each layer alone at every level and measure accuracy")
+        self.grid = QSpinBox(self)
+        self.grid.setRange(1, 50)
+        self.grid.setValue(10)
+        self.grid.setPrefix("every ")
+        self.grid.setSuffix(" %")
+        self.grid.setToolTip("Scan levels: 0 % up to below 100 % in this step (a finer grid takes longer)")
         self.target = QComboBox(self)
         for key, title, *_ in TARGETS:
             self.target.addItem(title, key)
@@ -54,7 +60,7 @@ class PruneToolbar(QWidget):
         self.epochs.setSuffix(" epochs")
         self.finetune = QPushButton("Fine-tune", self)
         self.finetune.setToolTip("Train the current version a few epochs; pruned weights stay zero")
-        for widget in (QLabel("Method"), self.method, self.scan, _spacer(), QLabel("Target"), self.target):
+        for widget in (QLabel("Method"), self.method, self.scan, self.grid, _spacer(), QLabel("Target"), self.target):
             row.addWidget(widget)
         for widget in (self.value, self.allocate, self.search, _spacer(), self.apply, self.epochs, self.finetune):
             row.addWidget(widget)
@@ -78,6 +84,21 @@ class PruneToolbar(QWidget):
         value = self.value.value()
         scale = {"sparsity": 0.01, "size": 1024.0, "macs": 1000.0, "accuracy_drop": 0.01}[kind]
         return kind, value * scale
+
+    def levels(self) -> tuple[float, ...]:
+        """The scan's levels: 0, step, 2 step, ... below 1 (the default step of 10 % gives 0 ... 0.9)."""
+        step = int(self.grid.value())
+        return tuple(round(v / 100, 4) for v in range(0, 100, step))
+
+    def set_scanning(self, running: bool) -> None:
+        """While a scan runs, the Scan button cancels it."""
+        self.scan.setText("Cancel scan" if running else "Scan")
+        self.scan.setToolTip(
+            "Stop the running scan"
+            if running
+            else "Sensitivity scan: prune each layer alone at every level and measure accuracy"
+        )
+        self.grid.setEnabled(not running)
 
     def set_method(self, method: str) -> None:
         index = self.method.findData(method)

@@ -62,6 +62,12 @@ class StageContext(QObject):
         """
         return self._submit(spec, on_success, on_failure or self._on_failure)
 
+    def show_failure(self, job: Any) -> None:
+        """Show a failed job the window's usual way (for callers that pass their own ``on_failure`` and only
+        handle some failures themselves)."""
+        if self._on_failure is not None:
+            self._on_failure(job)
+
     def status(self, message: str, timeout_ms: int = 4000) -> None:
         """Show a transient message in the status bar."""
         if self._status is not None:
