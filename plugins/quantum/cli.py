@@ -30,12 +30,14 @@ def add_commands(sub: Any) -> None:
     t = qsub.add_parser("train", help="train the 4-qubit QNN classifier on digits (2 or 4 classes)")
     t.add_argument("--classes", type=int, default=2, choices=(2, 4))
     t.add_argument("--noise", metavar="BACKEND", help="fake device whose noise to evaluate under (and inject)")
-    t.add_argument("--noise-aware", action="store_true", help="noise injection + normalization + quantization")
+    t.add_argument(
+        "--noise-aware", action="store_true", help="exact noise injection with shot noise, then normalization"
+    )
     t.add_argument("--injection", action="store_true", help="noise injection only")
     t.add_argument(
         "--injection-method",
-        choices=("pauli", "exact"),
-        default="pauli",
+        choices=("exact", "pauli"),
+        default="exact",
         help="inject sampled Pauli errors (QuantumNAT) or train through the exact noisy density matrix",
     )
     t.add_argument("--shot-noise", action="store_true", help="with injection: trained <Z> get the spread of shots")
@@ -146,13 +148,13 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         backend=backend,
         noise_injection=aware or args.injection,
+        shot_noise=aware or args.shot_noise,
         normalize=aware or args.normalize,
-        quantize=aware or args.quantize,
+        quantize=args.quantize,
         aer_shots=args.aer_shots,
         noise_scale=args.noise_scale,
         noise_factor=args.noise_factor,
         injection_method=args.injection_method,
-        shot_noise=args.shot_noise,
         quant_levels=args.quant_levels,
         calibration_samples=args.calibration,
         eval_shots=args.eval_shots,

@@ -153,6 +153,7 @@ class QnnTrainingView(QWidget):
         self.table.setHorizontalHeaderLabels(["run", "noise-free", "under noise (torch)", "on Aer", "lost to noise"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMaximumHeight(110)
+        self.table.resizeColumnsToContents()  # the headers fit before the first result
         right.addWidget(self.table)
         outer.addLayout(right, 1)
 
