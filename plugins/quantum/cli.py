@@ -30,12 +30,27 @@ def add_commands(sub: Any) -> None:
     t = qsub.add_parser("train", help="train the 4-qubit QNN classifier on digits (2 or 4 classes)")
     t.add_argument("--classes", type=int, default=2, choices=(2, 4))
     t.add_argument("--noise", metavar="BACKEND", help="fake device whose noise to evaluate under (and inject)")
-    t.add_argument("--noise-aware", action="store_true", help="noise injection + normalization + quantization")
+    t.add_argument(
+        "--noise-aware", action="store_true", help="exact noise injection with shot noise, then normalization"
+    )
     t.add_argument("--injection", action="store_true", help="noise injection only")
+    t.add_argument(
+        "--injection-method",
+        choices=("exact", "pauli"),
+        default="exact",
+        help="inject sampled Pauli errors (QuantumNAT) or train through the exact noisy density matrix",
+    )
+    t.add_argument("--shot-noise", action="store_true", help="with injection: trained <Z> get the spread of shots")
     t.add_argument("--normalize", action="store_true", help="post-measurement normalization only")
     t.add_argument("--quantize", action="store_true", help="output quantization only")
     t.add_argument("--compare", action="store_true", help="train plainly and noise-aware; report both gaps")
+    t.add_argument("--seeds", metavar="S,S,...", help="with --compare: repeat for these seeds, report mean and sd")
     t.add_argument("--noise-scale", type=float, default=1.0, help="make the device this many times noisier")
+    t.add_argument("--noise-factor", type=float, default=1.0, help="injected noise relative to the device's")
+    t.add_argument("--quant-levels", type=int, default=5, help="levels of the quantized normalized outputs")
+    t.add_argument(
+        "--calibration", type=int, default=128, help="digits measured under noise for the normalization statistics"
+    )
     t.add_argument("--eval-shots", type=int, default=1024, help="shots per digit under noise in torch (0: exact)")
     t.add_argument("--epochs", type=int, default=15)
     t.add_argument("--blocks", type=int, default=2, help="trainable blocks (2 rotations per qubit + CX ring)")
@@ -118,7 +133,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from plugins.quantum.noise.backends import resolve_backend_name
-    from plugins.quantum.qnn.train import QnnTrainConfig, compare_job, train_job
+    from plugins.quantum.qnn.compare import compare_job, compare_seeds_job
+    from plugins.quantum.qnn.train import QnnTrainConfig, train_job
     from studio.cli.console_context import ConsoleJobContext
     from studio.cli.main import print_json
 
@@ -132,15 +148,30 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed,
         backend=backend,
         noise_injection=aware or args.injection,
+        shot_noise=aware or args.shot_noise,
         normalize=aware or args.normalize,
-        quantize=aware or args.quantize,
+        quantize=args.quantize,
         aer_shots=args.aer_shots,
         noise_scale=args.noise_scale,
+        noise_factor=args.noise_factor,
+        injection_method=args.injection_method,
+        quant_levels=args.quant_levels,
+        calibration_samples=args.calibration,
         eval_shots=args.eval_shots,
         max_train=args.max_train,
         max_val=args.max_val,
     )
     ctx = ConsoleJobContext(quiet=args.json)
+    if args.seeds is not None:
+        if not args.compare:
+            raise StudioError("--seeds repeats a comparison: add --compare")
+        result = compare_seeds_job(ctx, config, _seed_list(args.seeds))
+        if args.json:
+            runs = [{k: _brief(v) if k != "gap_under_noise" else v for k, v in r.items()} for r in result["runs"]]
+            print_json({**result, "runs": runs})
+        else:
+            _print_summary(result)
+        return 0
     if args.compare:
         result = compare_job(ctx, config)
         if args.json:
@@ -164,8 +195,32 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _seed_list(text: str) -> list[int]:
+    try:
+        seeds = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise StudioError(f"--seeds needs integers separated by commas, got {text!r}") from None
+    if not seeds:
+        raise StudioError("--seeds needs at least one seed")
+    return seeds
+
+
+def _print_summary(result: dict[str, Any]) -> None:
+    summary = result["summary"]
+    print(f"seeds {', '.join(map(str, result['seeds']))}: accuracy, mean ± sd over seeds")
+    print(f"  {'run':<12} {'noise-free':>14} {'under noise':>14} {'on Aer':>14}")
+    for run in ("plain", "noise_aware", "advantage"):
+        cells = []
+        for key in ("noise_free", "noisy_torch", "aer"):
+            cell = summary[run].get(key)
+            cells.append("n/a" if cell is None else f"{100 * cell['mean']:+.1f} ± {100 * cell['sd']:.1f}")
+        label = "aware-plain" if run == "advantage" else run.replace("_", "-")
+        print(f"  {label:<12} " + " ".join(f"{c.replace('+', '') if run != 'advantage' else c:>14}" for c in cells))
+
+
 def _brief(result: dict[str, Any]) -> dict[str, Any]:
     keep = ("run", "accuracy", "config", "train_samples", "val_samples", "transpile", "elapsed_s", "history", "weights")
+    keep += ("head",)
     return {k: result[k] for k in keep}
 
 

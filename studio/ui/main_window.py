@@ -227,8 +227,8 @@ class MainWindow(QMainWindow):
             "file.save_project_as": self.save_project_as,
             "file.export_profile": self.export_profile,
             "file.quit": self.close,
-            "edit.undo": self.session.undo_stack.undo,
-            "edit.redo": self.session.undo_stack.redo,
+            "edit.undo": lambda: self.active_undo_stack().undo(),
+            "edit.redo": lambda: self.active_undo_stack().redo(),
             "edit.find": self.focus_find,
             "edit.preferences": self.edit_preferences,
             "view.fit": lambda: self.graph_view.fit(),
@@ -266,6 +266,8 @@ class MainWindow(QMainWindow):
         self.session.changed.connect(self._on_session_changed)
         self.stage_context.layerSelected.connect(self._on_layer_selected_in_stage)
         self.session.undo_stack.changed.connect(lambda *_: self._refresh_actions())
+        self.stage_context.undoStacksChanged.connect(self._refresh_actions)
+        self.stage_stack.currentChanged.connect(lambda *_: self._refresh_actions())
         self.layer_table.layerSelected.connect(self._on_layer_selected_in_table)
         self.welcome.openModelRequested.connect(self.choose_model)
         self.welcome.openDemoRequested.connect(lambda: self.open_target("demo"))
@@ -284,8 +286,13 @@ class MainWindow(QMainWindow):
             self._graph_view = view
         return self._graph_view
 
+    def active_undo_stack(self) -> Any:
+        """What Edit > Undo/Redo act on: the shown stage's own stack if it offered one, else the model history."""
+        offered = self.stage_context.undo_stack_for(self.stage_stack.currentWidget())
+        return offered if offered is not None else self.session.undo_stack
+
     def _refresh_actions(self) -> None:
-        stack = self.session.undo_stack
+        stack = self.active_undo_stack()
         self.binder.refresh(
             {"has_model": self.session.opened is not None, "can_undo": stack.can_undo, "can_redo": stack.can_redo}
         )

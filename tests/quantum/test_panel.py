@@ -135,3 +135,40 @@ def test_qnn_tab_trains_in_a_process_job_with_live_curves(panel: Any, qtbot: Any
     assert view.table.rowCount() == 1 and view.table.item(0, 3).text().endswith("%")
     view._show_circuit()
     assert panel.composer.doc.circuit.num_qubits == 4 and "w0" in panel.composer.doc.circuit.symbols
+
+
+def test_ctrl_z_in_the_window_undoes_the_circuit_while_the_quantum_stage_is_shown(qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from studio.app import AppServices
+    from studio.core.commands import FunctionCommand
+    from studio.ui.main_window import MainWindow
+
+    services = AppServices()
+    win = MainWindow(services)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        qtbot.waitUntil(lambda: any(s.id == "quantum" for s in win.stages), timeout=30_000)
+        model_steps: list[str] = []
+        win.session.undo_stack.push(FunctionCommand("Prune", lambda: None, lambda: model_steps.append("undone")))
+        panel = win.show_stage("quantum")
+        qtbot.waitUntil(lambda: panel.composer.live.ready.is_set(), timeout=60_000)
+        doc = panel.composer.doc
+        doc.add(doc.circuit.operations[0].moved(doc.circuit.num_columns))  # one more gate, as a drop would add
+        count = len(doc.circuit.operations)
+        undo = win.binder.actions["edit.undo"]
+        assert undo.text() == f"Undo {doc.undo_stack.undo_text}" and undo.text() != "Undo Prune"
+        win.activateWindow()
+        qtbot.waitUntil(win.isActiveWindow, timeout=5000)
+        panel.composer.grid.setFocus()
+        qtbot.keyClick(panel.composer.grid, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+        assert len(doc.circuit.operations) == count - 1 and model_steps == []  # the circuit, not the model
+        win.binder.actions["edit.redo"].trigger()
+        assert len(doc.circuit.operations) == count
+        win.show_stage("model")
+        assert undo.text() == "Undo Prune"
+        panel.composer.live.shutdown()
+    finally:
+        win.close()
+        services.jobs.shutdown()

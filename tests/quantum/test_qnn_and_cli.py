@@ -119,6 +119,32 @@ def test_cli_train_compare_reports_both_runs(capsys: pytest.CaptureFixture[str])
     assert set(out["gap_under_noise"]) == {"plain", "noise_aware", "plain_aer", "noise_aware_aer"}
 
 
+def test_cli_train_compare_over_seeds_reports_mean_and_sd(capsys: pytest.CaptureFixture[str]) -> None:
+    from studio.cli.main import main
+
+    args = ["quantum", "train", "--classes", "2", "--noise", "FakeBelemV2", "--compare", "--seeds", "0,1"]
+    args += ["--epochs", "1", "--max-train", "40", "--max-val", "30", "--aer-shots", "0", "--calibration", "20"]
+    assert main([*args, "--json"]) == 0
+    out: dict[str, Any] = json.loads(capsys.readouterr().out)
+    assert out["seeds"] == [0, 1] and len(out["runs"]) == 2
+    summary = out["summary"]
+    for run in ("plain", "noise_aware"):
+        cell = summary[run]["noisy_torch"]
+        per_seed = [r[run]["accuracy"]["noisy_torch"] for r in out["runs"]]
+        assert cell["values"] == per_seed and cell["mean"] == pytest.approx(np.mean(per_seed))
+        assert cell["sd"] == pytest.approx(np.std(per_seed, ddof=1))
+        assert "aer" not in summary[run]  # skipped with --aer-shots 0
+    gain = [r["noise_aware"]["accuracy"]["noisy_torch"] - r["plain"]["accuracy"]["noisy_torch"] for r in out["runs"]]
+    assert summary["advantage"]["noisy_torch"]["values"] == pytest.approx(gain)
+    aware = out["runs"][0]["noise_aware"]["config"]  # the default noise-aware recipe
+    assert aware["injection_method"] == "exact" and aware["shot_noise"] and aware["normalize"]
+    assert not aware["quantize"] and not out["runs"][0]["plain"]["config"]["shot_noise"]
+    assert main([*args[:6], "--seeds", "0"]) == 2  # --seeds without --compare
+    assert "--compare" in capsys.readouterr().err
+    assert main([*args[:7], "--seeds", "a,b"]) == 2
+    assert "integers" in capsys.readouterr().err
+
+
 def test_cli_devices_lists_fake_backends(capsys: pytest.CaptureFixture[str]) -> None:
     from studio.cli.main import main
 

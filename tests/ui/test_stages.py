@@ -123,3 +123,36 @@ def test_real_plugins_add_open_in_netron(qtbot: Any, services: Any) -> None:
     qtbot.waitUntil(lambda: "netron.open" in win.binder.actions, timeout=10_000)
     assert services.plugins_loaded and all(r.ok for r in services.plugin_reports)
     win.close()
+
+
+def test_a_stage_that_offers_an_undo_stack_gets_edit_undo_while_shown(stage_window: Any, qtbot: Any) -> None:
+    from PySide6.QtCore import Qt
+
+    from studio.core.commands import FunctionCommand, UndoStack
+
+    log: list[str] = []
+    stage_window.session.undo_stack.push(
+        FunctionCommand("Prune", lambda: log.append("prune"), lambda: log.append("-prune"))
+    )
+    stage_window.show_stage("probe")
+    ctx, label = stage_window.built[0]
+    own = UndoStack()
+    ctx.offer_undo_stack(label, own)
+    undo, redo = stage_window.binder.actions["edit.undo"], stage_window.binder.actions["edit.redo"]
+    assert not undo.isEnabled() and undo.text() == "Undo"  # the stage's stack is empty; the model's is not used
+    own.push(FunctionCommand("Add H", lambda: log.append("h"), lambda: log.append("-h")))
+    assert undo.isEnabled() and undo.text() == "Undo Add H"
+    stage_window.activateWindow()
+    qtbot.waitUntil(lambda: stage_window.isActiveWindow(), timeout=5000)
+    qtbot.keyClick(label, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # the real shortcut
+    assert log == ["prune", "h", "-h"] and redo.text() == "Redo Add H" and not undo.isEnabled()
+    qtbot.keyClick(label, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    assert log[-1] == "h" and undo.text() == "Undo Add H"
+
+    stage_window.show_stage("model")  # back on the model: its history again
+    assert undo.text() == "Undo Prune"
+    undo.trigger()
+    assert log[-1] == "-prune" and own.can_undo
+    stage_window.show_stage("probe")
+    ctx.withdraw_undo_stack(label)  # a stage may hand undo back to the model
+    assert undo.text() == "Undo" and redo.text() == "Redo Prune"

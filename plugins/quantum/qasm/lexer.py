@@ -1,4 +1,7 @@
-"""Tokens of OpenQASM 2 and 3 with their line and column, so every error points at the text the user typed."""
+"""Tokens of OpenQASM 2 and 3 with their line and column, so every error points at the text the user typed.
+
+:func:`tokenize` makes them; :class:`TokenCursor` walks them for the statement readers.
+"""
 
 from __future__ import annotations
 
@@ -61,3 +64,71 @@ def tokenize(text: str) -> list[Token]:
         pos = m.end()
     tokens.append(Token("end", "", line, pos - line_start + 1))
     return tokens
+
+
+class TokenCursor:
+    """A position in a token list, with the ``expect`` helpers every statement reader uses.
+
+    Reading past the end keeps returning the ``end`` token, so a truncated file gives an error, not an IndexError.
+    """
+
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+
+    def peek(self, ahead: int = 0) -> Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+
+    def take(self) -> Token:
+        tok = self.peek()
+        self.i = min(self.i + 1, len(self.tokens) - 1)
+        return tok
+
+    def expect(self, text: str, what: str = "") -> Token:
+        """Take the next token; raises :class:`QasmError` unless it is ``text``."""
+        tok = self.take()
+        if tok.text != text:
+            found = repr(tok.text) if tok.kind != "end" else "the end of the file"
+            raise QasmError(f"expected {text!r}{' ' + what if what else ''}, found {found}", tok.line, tok.column)
+        return tok
+
+    def expect_name(self, what: str) -> Token:
+        """Take the next token; raises :class:`QasmError` unless it is a name."""
+        tok = self.take()
+        if tok.kind != "name":
+            raise QasmError(f"expected {what}, found {tok.text!r}", tok.line, tok.column)
+        return tok
+
+    def size(self) -> int:
+        """Take a register size (a plain integer); raises :class:`QasmError` for anything else."""
+        tok = self.take()
+        if tok.kind != "number" or not tok.text.isdigit():
+            raise QasmError(f"expected a register size, found {tok.text!r}", tok.line, tok.column)
+        return int(tok.text)
+
+    def statement_tokens(self) -> list[Token]:
+        """Tokens up to (and consuming) the next ';'; raises :class:`QasmError` when the file ends first."""
+        out: list[Token] = []
+        while self.peek().text != ";":
+            if self.peek().kind == "end":
+                last = out[-1] if out else self.peek()
+                raise QasmError("missing ';' at the end of the statement", last.line, last.column + len(last.text))
+            out.append(self.take())
+        self.take()
+        return out
+
+
+def split_args(tokens: list[Token]) -> list[list[Token]]:
+    """``a, f(b, c), q[1]`` -> the tokens of each top-level comma-separated part."""
+    parts: list[list[Token]] = [[]]
+    depth = 0
+    for t in tokens:
+        if t.text in "([":
+            depth += 1
+        elif t.text in ")]":
+            depth -= 1
+        if t.text == "," and depth == 0:
+            parts.append([])
+        else:
+            parts[-1].append(t)
+    return parts

@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 
 from plugins.quantum.qnn.data import encode_angles
-from plugins.quantum.qnn.model import apply_head
 
 
 def aer_expectations(
@@ -44,14 +43,31 @@ def aer_expectations(
 
 
 def aer_accuracy(
-    tqc: Any, model: Any, data: Any, backend: str, shots: int, seed: int, noise_model: Any = None
+    tqc: Any,
+    model: Any,
+    data: Any,
+    backend: str,
+    shots: int,
+    seed: int,
+    noise_model: Any = None,
+    calibration: Any = None,
 ) -> float:
-    """Accuracy of ``model`` (its weights and head) when its <Z> values come from Aer."""
+    """Accuracy of ``model`` (its weights and head) when its <Z> values come from Aer.
+
+    With a normalizing head, the normalization statistics come from ``calibration`` (a data set run on Aer in the
+    same call; ``None``: the evaluated digits' own statistics), never from the noise-free simulator.
+    """
     import torch
 
-    angles = np.asarray(encode_angles(data.x), dtype=float)
+    from plugins.quantum.qnn.head import NormStats
+
+    x = data.x if calibration is None or not model.head.normalize else np.concatenate([data.x, calibration.x])
+    angles = np.asarray(encode_angles(x), dtype=float)
     weights = model.weights.detach().numpy().astype(float)
     values = np.concatenate([angles, np.broadcast_to(weights, (len(angles), len(weights)))], axis=1)
-    z = aer_expectations(tqc, values, model.symbols, backend, shots, seed, noise_model)
-    logits = apply_head(torch.tensor(z, dtype=torch.float32), model.num_classes, model.head)
+    z = torch.tensor(aer_expectations(tqc, values, model.symbols, backend, shots, seed, noise_model))
+    z_eval, z_cal = z[: len(data.x)], z[len(data.x) :]
+    stats = NormStats.of(z_cal if len(z_cal) else z_eval) if model.head.normalize else None
+    with torch.no_grad():
+        logits = model.logits(z_eval, stats)
     return float((logits.argmax(dim=1).numpy() == data.y).mean())

@@ -1,21 +1,23 @@
 """The QNN classifier as a torch module, and where it runs: ideal, or on a device circuit with its noise.
 
 ``QnnClassifier(x)`` maps ``(B, 1, 4, 4)`` images to class logits: angles in, <Z> of each qubit out, then the
-head. The head holds QuantumNAT's two output-side toggles: post-measurement normalization (each qubit's <Z>
-standardised over the batch, which undoes the shrink and shift that noise causes) and output quantization
-(values snapped to a grid with a straight-through gradient, which removes small noise-induced deviations).
+head (:mod:`plugins.quantum.qnn.head`: QuantumNAT's post-measurement normalization and output quantization, then
+a trainable affine map per class).
 
 Executors (what computes <Z>):
 
 * :class:`IdealExecutor`: the logical circuit, exact statevector.
-* :class:`DeviceExecutor`: the circuit transpiled to a fake device, with its calibrated noise. In training mode
-  with ``inject=True`` every sample draws Pauli errors after each gate (noise injection); in eval mode it is the
-  exact density matrix with the device's Kraus channels. Readout error is applied exactly in both.
+* :class:`DeviceExecutor`: the circuit transpiled to a fake device, with its calibrated noise. In eval mode it is
+  the exact density matrix with the device's Kraus channels, read out with a finite number of shots as a device
+  would. In training mode with ``inject=True`` the noise is injected: ``method="pauli"`` (QuantumNAT) draws a
+  Pauli error after each gate for every sample from the channel's twirl; ``method="exact"`` trains through the
+  exact noisy density matrix (differentiable, affordable at 4 qubits). ``train_shots`` adds the spread of that
+  many shots to each trained <Z> (QuantumNAT's noise on the measured values), so training sees the shot noise
+  inference will meet. Readout error is applied exactly in every noisy mode.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -24,38 +26,13 @@ from plugins.quantum.circuit.model import Circuit
 from plugins.quantum.noise.model import NoiseModelSpec
 from plugins.quantum.qnn.circuit import QnnArchitecture
 from plugins.quantum.qnn.data import encode_angles
-from plugins.quantum.sim.program import Program, compile_circuit
+from plugins.quantum.qnn.head import NormStats, RobustHeadConfig, head_logits
+from plugins.quantum.sim.program import Program, SimulationError, compile_circuit
 
 Tensor = Any
 
-
-@dataclass(frozen=True)
-class RobustHeadConfig:
-    """Output-side noise robustness: normalize <Z> over the batch, then quantize with step ``quant_step``."""
-
-    normalize: bool = False
-    quantize: bool = False
-    quant_step: float = 0.5
-    quant_range: float = 2.0
-    scale: float = 4.0  # logits = scale * <Z> without normalization (so softmax is not flat)
-    normalized_scale: float = 1.0  # logits = normalized_scale * (normalized, quantized) <Z>; 2.5 trained as well as
-    # plain noise-free but lost 13 points under FakeQuitoV2 noise (docs/quantum.md), 1.0 loses less
-
-
-def apply_head(z: Tensor, num_classes: int, head: RobustHeadConfig) -> Tensor:
-    """Logits from ``(B, n)`` expectations: qubit k votes for class k (4 classes) or pairs sum (2 classes)."""
-    import torch
-
-    # Normalization standardises each qubit over the batch; without it a fixed scale keeps softmax from being flat.
-    z = (z - z.mean(dim=0, keepdim=True)) / (z.std(dim=0, keepdim=True) + 1e-6) if head.normalize else z * head.scale
-    if head.quantize:
-        clipped = z.clamp(-head.quant_range, head.quant_range)
-        z = clipped + (torch.round(clipped / head.quant_step) * head.quant_step - clipped).detach()
-    if head.normalize:
-        z = z * head.normalized_scale
-    if num_classes == 2:
-        return torch.stack([z[:, 0] + z[:, 1], z[:, 2] + z[:, 3]], dim=1)
-    return z[:, :num_classes]
+#: How noise is injected in training: sampled Pauli errors (QuantumNAT) or the exact noisy density matrix.
+INJECTION_METHODS = ("pauli", "exact")
 
 
 class IdealExecutor:
@@ -91,7 +68,12 @@ class DeviceExecutor:
         noise_factor: float = 1.0,
         seed: int = 0,
         shots: int = 0,
+        method: str = "pauli",
+        train_shots: int = 0,
     ) -> None:
+        if method not in INJECTION_METHODS:
+            choices = ", ".join(INJECTION_METHODS)
+            raise SimulationError(f"noise injection method must be one of {choices}, not {method!r}")
         self.program = compile_circuit(circuit, symbols)
         self.circuit = circuit
         self.noise = noise
@@ -99,7 +81,10 @@ class DeviceExecutor:
         self.noise_factor = noise_factor
         self.rng = np.random.default_rng(seed)
         self.shots = shots
+        self.method = method
+        self.train_shots = train_shots
         self.name = f"{noise.name} noise"
+        self._injected = noise if noise_factor == 1.0 or method == "pauli" else noise.scaled(noise_factor)
 
     def expectations(self, values: Tensor, training: bool) -> Tensor:
         import torch
@@ -118,6 +103,9 @@ class DeviceExecutor:
         n = self.program.num_qubits
         if training and not self.inject:
             probs = state_probabilities(simulate(self.program, values))
+        elif training and self.method == "exact":
+            rho = simulate_density(self.program, values, noise=self._injected, dtype=torch.complex64)
+            probs = density_probabilities(rho)
         elif training:
             states = simulate(self.program, values, noise=self.noise, rng=self.rng, noise_factor=self.noise_factor)
             probs = state_probabilities(states)
@@ -134,11 +122,21 @@ class DeviceExecutor:
             counts = np.stack([self.rng.multinomial(self.shots, row / row.sum()) for row in p])
             outcomes = torch.from_numpy(counts / self.shots).to(outcomes.dtype)
         width = self.circuit.num_clbits
-        return z_expectations(outcomes, tuple(range(width)), width)
+        z = z_expectations(outcomes, tuple(range(width)), width)
+        if training and self.inject and self.train_shots:
+            # The spread of a finite-shot estimate of <Z> (variance (1 - z^2) / shots), reparameterised so the
+            # gradient still flows through z.
+            eps = torch.from_numpy(self.rng.standard_normal(tuple(z.shape))).to(z.dtype)
+            z = z + eps * ((1 - z.detach() ** 2).clamp_min(0) / self.train_shots).sqrt()
+        return z
 
 
 class QnnClassifier:
-    """Factory for the torch module (torch is imported only when one is built)."""
+    """Factory for the torch module (torch is imported only when one is built).
+
+    The module's parameters are the circuit's ``weights`` and the head's per-class ``head_scale`` and
+    ``head_bias``; ``norm_stats`` (None: each batch's own) are the normalization statistics used in forward.
+    """
 
     @staticmethod
     def build(arch: QnnArchitecture, num_classes: int, head: RobustHeadConfig, seed: int = 0) -> Any:
@@ -149,18 +147,26 @@ class QnnClassifier:
                 super().__init__()
                 gen = torch.Generator().manual_seed(seed)
                 self.weights = torch.nn.Parameter(torch.rand(arch.num_weights, generator=gen) * 2 * np.pi - np.pi)
+                self.head_scale = torch.nn.Parameter(torch.full((num_classes,), head.initial_scale))
+                self.head_bias = torch.nn.Parameter(torch.zeros(num_classes), requires_grad=head.trainable_bias)
                 self.arch = arch
                 self.num_classes = num_classes
                 self.head = head
                 self.symbols = arch.input_symbols() + arch.weight_symbols()
                 self.executor: Any = None
+                self.norm_stats: NormStats | None = None
 
             def expectations(self, x: Tensor) -> Tensor:
                 angles = encode_angles(x.to(torch.float32))
                 values = torch.cat([angles, self.weights.expand(angles.shape[0], -1)], dim=1)
                 return self.executor.expectations(values, self.training)
 
+            def logits(self, z: Tensor, stats: NormStats | None = None) -> Tensor:
+                """Logits from measured ``(B, n)`` <Z> (from any simulator), normalized with ``stats``."""
+                z = z.to(self.head_scale.dtype)
+                return head_logits(z, self.num_classes, self.head, self.head_scale, self.head_bias, stats)
+
             def forward(self, x: Tensor) -> Tensor:
-                return apply_head(self.expectations(x), self.num_classes, self.head)
+                return self.logits(self.expectations(x), self.norm_stats)
 
         return _Module()

@@ -33,6 +33,8 @@ class QuantumPanel(QWidget):
         self.tabs.addTab(self.qnn, "QNN classifier")
         layout.addWidget(self.tabs)
         self.qnn.load_circuit.connect(self._show_in_composer)
+        # In the window, Edit > Undo/Redo (Ctrl+Z, Ctrl+Shift+Z) act on the circuit while this stage is shown.
+        ctx.offer_undo_stack(self, self.composer.doc.undo_stack)
 
     def _show_in_composer(self, circuit: Any) -> None:
         self.composer.doc.load(circuit, "QNN circuit")

@@ -78,20 +78,42 @@ class QnnTrainingView(QWidget):
         self.aer_shots.setRange(0, 100000)
         self.aer_shots.setValue(1024)
         self.aer_shots.setSpecialValueText("skip Aer")
+        self.seeds = QSpinBox()
+        self.seeds.setRange(1, 10)
+        self.seeds.setValue(1)
+        self.seeds.setToolTip("Compare repeats plain vs noise-aware for seeds 0..N-1 and shows mean ± sd")
         form.addRow("Classes", self.classes)
         form.addRow("Trainable blocks", self.blocks)
         form.addRow("Epochs", self.epochs)
         form.addRow("Device noise", self.device)
         form.addRow("Noise scale", self.noise_scale)
         form.addRow("Aer shots / sample", self.aer_shots)
+        form.addRow("Seeds (compare)", self.seeds)
         left.addLayout(form)
         left.addWidget(QLabel("Noise-aware training (QuantumNAT):"))
-        self.injection = QCheckBox("Noise injection (Pauli errors from the device)")
+        self.injection = QCheckBox("Noise injection from the device")
+        self.injection_method = QComboBox()
+        self.injection_method.addItem("exact noisy density matrix", "exact")
+        self.injection_method.addItem("sampled Pauli errors", "pauli")
+        self.injection_method.setToolTip(
+            "Exact: train through the device's noisy state (what inference sees). "
+            "Pauli: one sampled error per gate and sample, as QuantumNAT does"
+        )
+        self.shot_noise = QCheckBox("Shot noise on trained outputs")
+        self.shot_noise.setToolTip("With injection, each trained <Z> gets the spread of 1,024 shots, as on a device")
         self.normalize = QCheckBox("Post-measurement normalization")
         self.quantize = QCheckBox("Output quantization")
-        for box in (self.injection, self.normalize, self.quantize):
-            box.setChecked(True)
+        left.addWidget(self.injection)
+        method_row = QHBoxLayout()
+        method_row.setContentsMargins(18, 0, 0, 0)
+        method_row.addWidget(self.injection_method, 1)
+        left.addLayout(method_row)
+        for box in (self.shot_noise, self.normalize, self.quantize):
             left.addWidget(box)
+        for box in (self.injection, self.shot_noise, self.normalize):
+            box.setChecked(True)
+        self.injection.toggled.connect(self.injection_method.setEnabled)
+        self.injection.toggled.connect(self.shot_noise.setEnabled)
         self.train_button = QPushButton("Train")
         self.train_button.setToolTip("Train once with the toggles above, evaluated noise-free, under noise and on Aer")
         self.compare_button = QPushButton("Compare plain vs noise-aware")
@@ -131,6 +153,7 @@ class QnnTrainingView(QWidget):
         self.table.setHorizontalHeaderLabels(["run", "noise-free", "under noise (torch)", "on Aer", "lost to noise"])
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMaximumHeight(110)
+        self.table.resizeColumnsToContents()  # the headers fit before the first result
         right.addWidget(self.table)
         outer.addLayout(right, 1)
 
@@ -142,24 +165,32 @@ class QnnTrainingView(QWidget):
             epochs=self.epochs.value(),
             backend=self.device.currentText(),
             noise_injection=self.injection.isChecked(),
+            injection_method=self.injection_method.currentData(),
+            shot_noise=self.shot_noise.isChecked() and self.injection.isChecked(),
             normalize=self.normalize.isChecked(),
             quantize=self.quantize.isChecked(),
             aer_shots=self.aer_shots.value(),
             noise_scale=self.noise_scale.value(),
         )
 
-    def start(self, compare: bool, config: QnnTrainConfig | None = None) -> Any:
-        from plugins.quantum.qnn.train import compare_job, train_job
+    def start(self, compare: bool, config: QnnTrainConfig | None = None, seeds: int | None = None) -> Any:
+        from plugins.quantum.qnn.compare import compare_job, compare_seeds_job
+        from plugins.quantum.qnn.train import train_job
         from studio.core.jobs import JobSpec
 
         config = config or self.config()
+        seeds = self.seeds.value() if seeds is None else seeds
         self.curves.clear()
         self._redraw()
-        fn = compare_job if compare else train_job
+        fn: Any = compare_job if compare else train_job
         title = (
             f"QNN {'plain vs noise-aware' if compare else 'training'} ({config.num_classes} classes, {config.backend})"
         )
         kwargs: dict[str, Any] = {"config": config}
+        if compare and seeds > 1:
+            fn = compare_seeds_job
+            kwargs["seeds"] = list(range(seeds))
+            title += f", {seeds} seeds"
         if not compare:
             kwargs["run_name"] = "noise-aware" if config.noise_aware else "plain"
         spec = JobSpec(title, fn, kwargs, runner="process")
@@ -171,6 +202,9 @@ class QnnTrainingView(QWidget):
 
     def _on_done(self, result: dict[str, Any]) -> None:
         self._enable()
+        if "summary" in result:
+            self._show_summary(result)
+            return
         self.result = result
         runs = [result["plain"], result["noise_aware"]] if "plain" in result else [result]
         self.table.setRowCount(len(runs))
@@ -182,6 +216,25 @@ class QnnTrainingView(QWidget):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.status.setText("Done. " + ("Compare the last column: accuracy lost to noise." if len(runs) > 1 else ""))
+        self.finished.emit(result)
+
+    def _show_summary(self, result: dict[str, Any]) -> None:
+        """Mean ± sd over seeds; the circuit shown in the builder is the last seed's noise-aware one."""
+        self.result = result["runs"][-1]
+        summary = result["summary"]
+        self.table.setRowCount(3)
+        for row, run in enumerate(("plain", "noise_aware", "advantage")):
+            cells = ["noise-aware − plain" if run == "advantage" else run.replace("_", "-")]
+            for key in ("noise_free", "noisy_torch", "aer"):
+                cell = summary[run].get(key)
+                sign = "+" if run == "advantage" else ""
+                cells.append("—" if cell is None else f"{100 * cell['mean']:{sign}.1f} ± {100 * cell['sd']:.1f}")
+            lost = summary[run].get("lost_noisy_torch")
+            cells.append("" if lost is None else _pts(lost["mean"]))
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.status.setText(f"Done: mean ± sd over seeds {', '.join(map(str, result['seeds']))}.")
         self.finished.emit(result)
 
     def _on_failed(self, job: Any) -> None:

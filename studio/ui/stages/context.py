@@ -16,11 +16,17 @@ class StageContext(QObject):
     """Session, job submission, data set and selection, shared by every stage.
 
     Signals: ``modelChanged(what)`` mirrors :class:`StudioSession` ``changed`` ("model" or "results");
-    ``layerSelected(name)`` fires when the user selects a layer anywhere (graph, table, another stage).
+    ``layerSelected(name)`` fires when the user selects a layer anywhere (graph, table, another stage);
+    ``undoStacksChanged()`` fires when a stage offers or withdraws an undo stack, or an offered stack changes.
+
+    Undo: a stage that edits something of its own (the Quantum stage's circuit) offers its undo stack with
+    :meth:`offer_undo_stack`; while that stage is the one shown, the window's Edit > Undo/Redo (Ctrl+Z,
+    Ctrl+Shift+Z) act on that stack, with its texts, instead of on the model's history.
     """
 
     modelChanged = Signal(str)
     layerSelected = Signal(str)
+    undoStacksChanged = Signal()
 
     def __init__(
         self,
@@ -39,6 +45,7 @@ class StageContext(QObject):
         self._project = project
         self._status = status
         self._on_failure = on_failure
+        self._undo_stacks: dict[int, Any] = {}  # id(stage widget) -> its UndoStack
         session.changed.connect(self._forward_change)
 
     def _forward_change(self, what: str) -> None:
@@ -76,6 +83,36 @@ class StageContext(QObject):
     def select_layer(self, name: str) -> None:
         """Select ``name`` in every view (graph, layer table, other stages)."""
         self.layerSelected.emit(name)
+
+    # --- a stage's own undo history ---------------------------------------------------------------------------
+    def offer_undo_stack(self, stage_widget: QObject, stack: Any) -> None:
+        """While ``stage_widget`` (the widget the stage's factory returned) is shown, undo/redo act on ``stack``
+        (a :class:`~studio.core.commands.UndoStack`). The offer ends with :meth:`withdraw_undo_stack` or when
+        the widget is destroyed."""
+        key = id(stage_widget)
+        if key not in self._undo_stacks:
+            stage_widget.destroyed.connect(lambda *_: self._forget_undo_stack(key))
+        self._undo_stacks[key] = stack
+        stack.changed.connect(self._on_offered_stack_changed)
+        self.undoStacksChanged.emit()
+
+    def withdraw_undo_stack(self, stage_widget: QObject) -> None:
+        """Give undo/redo back to the model's history while ``stage_widget`` is shown."""
+        self._forget_undo_stack(id(stage_widget))
+
+    def undo_stack_for(self, stage_widget: QObject | None) -> Any:
+        """The stack ``stage_widget`` offered, or None (then the model's history is the one to undo)."""
+        return None if stage_widget is None else self._undo_stacks.get(id(stage_widget))
+
+    def _forget_undo_stack(self, key: int) -> None:
+        stack = self._undo_stacks.pop(key, None)
+        if stack is not None:
+            if stack not in self._undo_stacks.values():
+                stack.changed.disconnect(self._on_offered_stack_changed)
+            self.undoStacksChanged.emit()
+
+    def _on_offered_stack_changed(self) -> None:
+        self.undoStacksChanged.emit()
 
 
 def standalone_context(target: str = "demo", parent: QObject | None = None) -> StageContext:
