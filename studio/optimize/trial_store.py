@@ -280,6 +280,11 @@ def run_is_live(run: RunRecord) -> bool:
     return _pid_alive(int(pid))
 
 
+def is_resumable(run: RunRecord) -> bool:
+    """A run that did not finish (interrupted, paused, failed or cancelled) and that no process runs now."""
+    return run.state != "succeeded" and not run_is_live(run)
+
+
 def _run_record(row: sqlite3.Row) -> RunRecord:
     return RunRecord(
         id=int(row["id"]),

@@ -16,11 +16,13 @@ class StageContext(QObject):
     """Session, job submission, data set and selection, shared by every stage.
 
     Signals: ``modelChanged(what)`` mirrors :class:`StudioSession` ``changed`` ("model" or "results");
-    ``layerSelected(name)`` fires when the user selects a layer anywhere (graph, table, another stage).
+    ``layerSelected(name)`` fires when the user selects a layer anywhere (graph, table, another stage);
+    ``projectChanged()`` when the window opened or recovered another project (``project`` is the new one).
     """
 
     modelChanged = Signal(str)
     layerSelected = Signal(str)
+    projectChanged = Signal()
 
     def __init__(
         self,
