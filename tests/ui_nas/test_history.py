@@ -142,9 +142,7 @@ def _fake_distill_run(store: Any, ctx: Any, tmp_path: Path, state: str, seeds: t
     return run
 
 
-def test_use_distilled_student_works_for_a_run_reopened_from_the_history(
-    qtbot: Any, ctx: Any, tmp_path: Path
-) -> None:
+def test_use_distilled_student_works_for_a_run_reopened_from_the_history(qtbot: Any, ctx: Any, tmp_path: Path) -> None:
     from studio.optimize.trial_store import TrialStore
     from studio.ui.distill.panel import DistillPanel
 
