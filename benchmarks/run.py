@@ -36,6 +36,7 @@ BENCHMARKS: dict[str, str] = {
     "quantize": "benchmarks.bench_quantize",
     "quantum": "benchmarks.bench_quantum",
     "event_loop": "benchmarks.bench_event_loop",
+    "nas_boards": "benchmarks.bench_nas_boards",
 }
 _PACKAGES = ("PySide6", "onnx", "onnxruntime", "torch", "netron")
 

@@ -23,7 +23,13 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--max-sram", type=float, metavar="KB", help="peak SRAM limit in KB (1024 bytes)")
     p.add_argument("--max-macs", type=float, metavar="MILLIONS", help="MAC limit in millions")
     p.add_argument("--max-params", type=float, metavar="THOUSANDS", help="parameter limit in thousands")
-    p.add_argument("--max-flash", type=float, metavar="KB", help="flash limit in KB (int8 weights, int32 biases)")
+    p.add_argument("--max-flash", type=float, metavar="KB", help="flash limit in KB (the int8 model's constants)")
+    p.add_argument(
+        "--board",
+        metavar="ID",
+        help="fill --max-sram and --max-flash (unless given) with what deploy's fit check leaves the model on "
+        "this board (ids: tinyml-studio boards)",
+    )
     p.add_argument("--max-latency", type=float, metavar="MS", help="latency limit on this CPU (measured table)")
     p.add_argument("--trials", type=int, default=20, help="candidates to evaluate (default: 20)")
     p.add_argument("--strategy", default="evolution", help="evolution (default) or random")
@@ -85,11 +91,18 @@ def cmd_nas(args: argparse.Namespace) -> int:
     if args.space:
         load_space(args.space)  # a bad file fails here with its one-line reason
         space_toml = Path(args.space).expanduser().read_text(encoding="utf-8")
+    max_sram, max_flash = args.max_sram, args.max_flash
+    if args.board:
+        from studio.optimize.nas.boards import search_board
+
+        board = search_board(args.board)
+        max_sram = board.sram_budget_bytes / 1024 if max_sram is None else max_sram
+        max_flash = board.flash_budget_bytes / 1024 if max_flash is None else max_flash
     constraints = Constraints.from_user_units(
-        max_sram_kb=args.max_sram,
+        max_sram_kb=max_sram,
         max_macs_millions=args.max_macs,
         max_params_k=args.max_params,
-        max_flash_kb=args.max_flash,
+        max_flash_kb=max_flash,
         max_latency_ms=args.max_latency,
     )
     request = NasRequest(
@@ -146,6 +159,9 @@ def cmd_nas(args: argparse.Namespace) -> int:
 
 
 def _nas_summary(result: dict[str, Any], constraints: Any, out: Path) -> dict[str, Any]:
+    from studio.optimize.nas.boards import search_boards
+
+    boards = search_boards()
     pareto = set(result["pareto"])
     candidates = []
     arch_dir = out / "candidates"
@@ -162,6 +178,7 @@ def _nas_summary(result: dict[str, Any], constraints: Any, out: Path) -> dict[st
                 "peak_sram_bytes": trial["peak_sram_bytes"],
                 "latency_ms": trial.get("latency_ms"),
                 "board_latency_ms_est": trial.get("board_latency", {}),
+                "fits_boards": [b.id for b in boards if b.fits(trial)],
                 "key": trial["key"],
                 "arch": trial["arch"],
                 "pareto": trial["index"] in pareto,

@@ -4,12 +4,16 @@ Why SQLite (standard library): a worker process writes each finished trial the m
 transaction, so a crash or a restart loses no finished trial; the window reads the same file to draw the
 trial table and the curves, and reopens them as they were. WAL mode lets the window read while a worker
 writes. Where the file lives: ``<project>.trials.sqlite`` beside a saved project, otherwise
-``<config dir>/trials/<project id>.trials.sqlite`` (:func:`store_path_for`).
+``<config dir>/trials/<project id>.trials.sqlite`` (:func:`store_path_for`; :func:`adopt_unsaved_store` copies
+the second to the first when the project is saved). Each run records which process runs it (``owner``), so a
+window can tell a run still going in some worker from one whose worker died (:func:`run_is_live`).
 """
 
 from __future__ import annotations
 
 import json
+import os
+import socket
 import sqlite3
 import time
 from dataclasses import dataclass
@@ -18,7 +22,7 @@ from typing import Any
 
 from studio.core.errors import StudioError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: runs.owner
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -31,7 +35,8 @@ CREATE TABLE IF NOT EXISTS runs (
     result TEXT,
     error TEXT,
     created REAL NOT NULL,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    owner TEXT
 );
 CREATE TABLE IF NOT EXISTS trials (
     run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
@@ -94,6 +99,7 @@ class RunRecord:
     error: str | None
     created: float
     updated: float
+    owner: str | None = None  # "host:pid" of the process that last marked it running
 
 
 class TrialStore:
@@ -115,6 +121,8 @@ class TrialStore:
                     self._db.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
                 elif int(row[0]) > SCHEMA_VERSION:
                     raise TrialStoreError(f"{self.path.name} was written by a newer studio (schema {row[0]})")
+                elif int(row[0]) < SCHEMA_VERSION:
+                    _migrate(self._db, int(row[0]))
         except sqlite3.DatabaseError as exc:
             raise TrialStoreError(f"cannot open trial database {self.path}: {exc}") from None
 
@@ -141,11 +149,16 @@ class TrialStore:
     def set_run_state(
         self, run_id: int, state: str, result: dict[str, Any] | None = None, error: str | None = None
     ) -> None:
-        """Record how a run stands (running, paused, succeeded, failed, cancelled) and, at the end, its result."""
+        """Record how a run stands (running, paused, succeeded, failed, cancelled) and, at the end, its result.
+
+        Marking it running also records this process as its owner (see :func:`run_is_live`).
+        """
+        owner = this_process() if state == "running" else None
         with self._db:
             self._db.execute(
-                "UPDATE runs SET state=?, result=COALESCE(?, result), error=?, updated=? WHERE id=?",
-                (state, None if result is None else json.dumps(result, default=str), error, time.time(), run_id),
+                "UPDATE runs SET state=?, result=COALESCE(?, result), error=?, updated=?, owner=COALESCE(?, owner) "
+                "WHERE id=?",
+                (state, None if result is None else json.dumps(result, default=str), error, time.time(), owner, run_id),
             )
 
     def run(self, run_id: int) -> RunRecord:
@@ -229,6 +242,49 @@ class TrialStore:
         return out
 
 
+def _migrate(db: sqlite3.Connection, version: int) -> None:
+    """Bring an older database up to :data:`SCHEMA_VERSION` (additive changes only)."""
+    if version < 2:
+        db.execute("ALTER TABLE runs ADD COLUMN owner TEXT")
+    db.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+
+
+def this_process() -> str:
+    """``host:pid`` of the calling process (what a run's ``owner`` records)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    except OSError:
+        return False
+    return True
+
+
+def run_is_live(run: RunRecord) -> bool:
+    """Whether some process may still be running ``run``: it is marked running (or queued) and its owner is
+    alive. A run whose worker crashed, or that was running when the window closed, is not live (it can be
+    resumed); a run owned by another host counts as live (its process cannot be checked from here)."""
+    if run.state not in ("running", "queued"):
+        return False
+    if not run.owner:
+        return False  # queued and never started (the window closed first), or written by an older studio
+    host, _, pid = run.owner.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return True
+    return _pid_alive(int(pid))
+
+
+def is_resumable(run: RunRecord) -> bool:
+    """A run that did not finish (interrupted, paused, failed or cancelled) and that no process runs now."""
+    return run.state != "succeeded" and not run_is_live(run)
+
+
 def _run_record(row: sqlite3.Row) -> RunRecord:
     return RunRecord(
         id=int(row["id"]),
@@ -240,6 +296,7 @@ def _run_record(row: sqlite3.Row) -> RunRecord:
         error=row["error"],
         created=float(row["created"]),
         updated=float(row["updated"]),
+        owner=row["owner"],
     )
 
 
@@ -252,6 +309,32 @@ def store_path_for(project: Any) -> Path:
         path = Path(path)
         return path.with_name(path.stem + ".trials.sqlite")
     return config_dir() / "trials" / f"{project.id}.trials.sqlite"
+
+
+def adopt_unsaved_store(project: Any) -> Path:
+    """The trial database of ``project``, after copying in the one it had before it was first saved.
+
+    Why: an unsaved project keeps its trials under its id in the config folder; once it is saved they belong
+    beside the project file. The copy uses SQLite's backup API (safe while a worker writes to the old file);
+    supernets and weights stay where the runs' results point. Nothing is copied when the project is unsaved,
+    when its own database already exists, or when there is nothing to adopt. Returns :func:`store_path_for`.
+    """
+    target = store_path_for(project)
+    if getattr(project, "path", None) is None or target.exists():
+        return target
+    from studio.core.settings import config_dir
+
+    source = config_dir() / "trials" / f"{project.id}.trials.sqlite"
+    if not source.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    src, dst = sqlite3.connect(source, timeout=30), sqlite3.connect(target)
+    try:
+        src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+    return target
 
 
 def work_dir_for(store_path: str | Path) -> Path:

@@ -697,6 +697,7 @@ class MainWindow(QMainWindow):
             return
 
     def _open_project_model(self) -> None:
+        self.stage_context.projectChanged.emit()  # stages that keep per-project state switch to this one
         ref = self.project.model
         if ref is not None:
             self.open_model_spec_text(ref.path, steps=list(self.project.steps), **dict(ref.options))

@@ -37,6 +37,76 @@ class DistillRequest:
     train_samples: int | None = None
 
 
+def teacher_identity(teacher: Any) -> dict[str, Any]:
+    """What the history keeps about a teacher (a ModelSpec or ModelHandle): its file, reader options and the
+    recipe steps that derived it (JSON-able), so a resumed run can check it still has the same teacher."""
+    import json
+
+    from studio.workflows.model_handle import as_handle
+
+    handle = as_handle(teacher)
+    data = {"path": str(handle.spec.path), "options": dict(handle.spec.options), "steps": list(handle.steps)}
+    return json.loads(json.dumps(data, default=str, sort_keys=True))
+
+
+def distill_params(request: DistillRequest) -> dict[str, Any]:
+    """The history entry's parameters of ``request``: everything :func:`resume_distill_request` needs."""
+    return {
+        "student": request.student,
+        "data": request.data,
+        "seeds": list(request.seeds),
+        "train_samples": request.train_samples,
+        "config": request.config.to_dict(),
+        "out_dir": request.out_dir,
+        "teacher": teacher_identity(request.teacher),
+    }
+
+
+def resume_distill_request(run: Any, teacher: Any, store_path: str, ray_address: str | None = None) -> DistillRequest:
+    """The request that continues the stored distillation ``run`` with :func:`distill_job` ``(resume=True)``
+    (finished seeds are kept). ``teacher`` must be the model the run was started with.
+
+    Raises :class:`StudioError` for another kind of run, a run recorded without its settings, or a teacher
+    that is not the run's.
+    """
+    from studio.core.errors import StudioError
+
+    p = run.params
+    if run.kind != "distill":
+        raise StudioError(f"run #{run.id} is a {run.kind} run, not a distillation")
+    if not p.get("teacher") or not p.get("config") or not p.get("out_dir"):
+        raise StudioError(f"run #{run.id} was recorded without its settings; start it again from the form")
+    if p["teacher"] != teacher_identity(teacher):
+        name = p["teacher"].get("path", "?")
+        raise StudioError(f"run #{run.id} was distilled from another teacher ({name}); open that model to resume it")
+    return DistillRequest(
+        teacher=teacher,
+        student=str(p["student"]),
+        data=str(p.get("data") or "digits"),
+        config=DistillConfig.from_dict(p["config"]),
+        seeds=tuple(int(s) for s in p.get("seeds") or (0,)),
+        out_dir=str(p["out_dir"]),
+        store_path=str(store_path),
+        run_id=run.id,
+        ray_address=ray_address,
+        train_samples=p.get("train_samples"),
+    )
+
+
+def distilled_student_job(ctx: Any, step: dict[str, Any]) -> dict[str, Any]:
+    """Rebuild a finished run's distilled student from its recipe step (``distill``: architecture + weights
+    file), as the window's "Use distilled student" does for a run reopened from the history.
+
+    Returns ``{"loaded": LoadedModel, "step": step}``; raises :class:`StudioError` when the weights are gone.
+    """
+    from studio.recipe.steps import StepEnv, step_kind
+
+    ctx.progress(0, 1, "loading the distilled student")
+    loaded = step_kind("distill").apply(None, {k: v for k, v in step.items() if k != "kind"}, StepEnv())  # type: ignore[arg-type]
+    ctx.progress(1, 1, "loaded")
+    return {"loaded": loaded, "step": step}
+
+
 def _teacher_accuracy(logits_fn: Any, teacher: Any, val: Any) -> float:
     import numpy as np
 
@@ -64,9 +134,7 @@ def distill_job(ctx: Any, request: DistillRequest, resume: bool = False) -> dict
     out = Path(request.out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with TrialStore(request.store_path) as store:
-        params = {"student": request.student, "data": request.data, "seeds": list(request.seeds)}
-        params["train_samples"] = request.train_samples
-        params["config"] = request.config.to_dict()
+        params = distill_params(request)
         run_id = request.run_id or store.create_run("distill", f"Distil into {request.student[:40]}", params)
         with recorded_run(store, run_id):
             ctx.log(f"loading the teacher and {request.data}")

@@ -78,6 +78,29 @@ def nas_job(ctx: Any, request: NasRequest, resume: bool = False) -> dict[str, An
             return result
 
 
+def resume_nas_request(run: Any, store_path: str, work_dir: str, ray_address: str | None = None) -> NasRequest:
+    """The request that continues the stored search ``run`` (a :class:`~studio.optimize.trial_store.RunRecord`)
+    with :func:`nas_job` ``(resume=True)``: its own settings, its history entry, and its own work folder when
+    that still exists (its supernet checkpoints are there), else ``work_dir``.
+
+    Raises :class:`StudioError` for a run that is not a search or whose settings cannot be rebuilt.
+    """
+    from pathlib import Path
+
+    from studio.core.errors import StudioError
+
+    if run.kind != "nas":
+        raise StudioError(f"run #{run.id} is a {run.kind} run, not a search")
+    recorded = run.params.get("work_dir")
+    folder = recorded if recorded and Path(recorded).is_dir() else work_dir
+    try:
+        return NasRequest.from_params(
+            run.params, run_id=run.id, store_path=str(store_path), work_dir=str(folder), ray_address=ray_address
+        )
+    except (TypeError, ValueError) as exc:
+        raise StudioError(f"run #{run.id}: its settings cannot be read back ({exc})") from None
+
+
 def _loaded(module: Any, input_shape: tuple[int, ...], name: str) -> Any:
     """The module as a LoadedModel, traced here in the worker so the window only has to show it."""
     from studio.workflows.model_handle import loaded_from_module

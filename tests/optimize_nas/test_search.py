@@ -106,7 +106,7 @@ def test_pareto_front_keeps_only_undominated_trials(tiny_space) -> None:  # type
 
 
 def test_latency_table_measures_once_and_reloads(tiny_space, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from studio.optimize.nas.boards import board
+    from studio.optimize.nas.boards import search_board
     from studio.optimize.nas.costs import subnet_graph
     from studio.optimize.nas.latency_table import EstimatedBoardLatency, MeasuredLatencyTable, board_latencies
 
@@ -120,8 +120,8 @@ def test_latency_table_measures_once_and_reloads(tiny_space, tmp_path) -> None: 
     big = subnet_graph(tiny_space, largest_arch(tiny_space), 1, 10)
     with pytest.raises(KeyError):
         again.graph_latency_ms(big)
-    est = EstimatedBoardLatency(board("nano33ble"))
+    est = EstimatedBoardLatency(search_board("nano33ble"))
     assert est.graph_latency_ms(big) > est.graph_latency_ms(graph) > 0
-    assert set(board_latencies(graph)) >= {"nano33ble", "rp2040"}
+    assert set(board_latencies(graph)) >= {"nano33ble", "pico", "nucleo-f746zg"}
     problem = SearchProblem(tiny_space, 1, 10, Constraints(max_latency_ms=1e6), MeasuredLatencyTable())
     assert problem.costs(smallest_arch(tiny_space)).latency_ms > 0

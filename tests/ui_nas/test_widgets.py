@@ -10,14 +10,22 @@ pytestmark = pytest.mark.gui
 
 
 def test_board_preset_fills_sram_and_flash_and_form_round_trips(qtbot: Any) -> None:
+    from studio.deploy.board_registry import boards
+    from studio.optimize.nas.boards import search_board
     from studio.optimize.nas.request import NasRequest
     from studio.ui.nas.constraint_form import ConstraintForm
 
     form = ConstraintForm()
     qtbot.addWidget(form)
+    # Every registered board is a preset (real boards first); the limits are what deploy's fit check leaves.
+    ids = [form.board.itemData(i) for i in range(1, form.board.count())]
+    assert sorted(ids) == sorted(b.id for b in boards()) and ids[0] == "nucleo-f746zg"
     form.board.setCurrentIndex(form.board.findData("nano33ble"))
     limits = form.constraints()
-    assert limits.max_sram_bytes == 256 * 1024 and limits.max_flash_bytes == 1024 * 1024
+    nano = search_board("nano33ble")
+    assert nano.sram_budget_bytes - 103 <= limits.max_sram_bytes <= nano.sram_budget_bytes  # 0.1 KB steps, down
+    assert nano.flash_budget_bytes - 1024 < limits.max_flash_bytes <= nano.flash_budget_bytes
+    assert nano.fit(limits.max_flash_bytes, limits.max_sram_bytes).fits
     assert limits.max_macs is None
     form.macs.check.setChecked(True)
     form.macs.spin.setValue(1.5)
@@ -48,7 +56,11 @@ def test_candidate_card_lists_the_boards_it_fits(qtbot: Any) -> None:
         "key": "k",
         "arch": {"resolution": 16, "width": 1.0, "kernels": [[3]], "expands": [[4]]},
     }
-    assert fitting_boards(trial) == ["Nano 33 BLE", "F746", "Pico"]  # not the 128 KB / 512 KB F411
+    # 200 KB of arena and 600 KB of constants: the 320 KB F746 and the 256 KB Nano 33 BLE hold it, the Picos
+    # (136 / 256 KB of SRAM-loaded code) do not; the 4 MiB QEMU boards only when asked for.
+    fits = fitting_boards(trial)
+    assert {"STM32 Nucleo-F746ZG", "Nano 33 BLE Sense"} <= set(fits) and not {"Pico", "Pico 2"} & set(fits)
+    assert "QEMU MPS2 AN386" not in fits and "QEMU MPS2 AN386" in fitting_boards(trial, emulated=True)
     box = CandidateBox()
     qtbot.addWidget(box)
     assert not box.use_button.isEnabled()

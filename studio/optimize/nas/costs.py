@@ -3,12 +3,13 @@
 Why an IR graph built from the architecture instead of tracing a module: the search checks thousands of
 candidates against the limits, and building this graph takes well under a millisecond while tracing takes a
 second. The graph is the deployed form (batch norm folded into the convolutions, ReLU6 fused, int8 tensors),
-so :mod:`studio.analysis.memory` sees the tensors an MCU runtime keeps in its arena. A test checks its MACs
-and parameters against the traced standalone subnet.
+and its int8 form (:mod:`studio.optimize.nas.deploy_memory`) is what deploy would lower, plan and store. A
+test checks MACs and parameters against the traced standalone subnet, and peak SRAM and flash against the
+subnet lowered and generated for real.
 
-:func:`peak_sram_bytes` is the one place the search asks "how much SRAM does this subnet need"; it uses the
-peak-activation model of :mod:`studio.analysis.memory` today and is meant to be swapped for the deploy memory
-planner (in-place operators, arena packing) once that exists.
+:func:`peak_sram_bytes` is the one place the search asks "how much SRAM does this subnet need": the arena of
+deploy's memory planner (in-place operators, aliases, packing), which holds the input and output too. What a
+board needs besides (stack, firmware) is added by :mod:`studio.optimize.nas.boards`, as deploy's fit check does.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from typing import Any
 import numpy as np
 
 from studio.analysis.macs import node_macs
-from studio.analysis.memory import peak_activation_bytes
 from studio.graph.ir import Graph, Node, TensorInfo
 from studio.optimize.nas.arch import SubnetArch
 from studio.optimize.nas.space import SearchSpace
@@ -31,7 +31,9 @@ BIAS_BYTES = 4
 
 @dataclass(frozen=True)
 class SubnetCosts:
-    """Costs of one subnet for one sample. ``latency_ms`` is None when no latency table was given."""
+    """Costs of one subnet for one sample. ``flash_bytes``: the int8 model's constants as deploy stores them
+    (weights, int32 biases, requantization multipliers and shifts); ``peak_sram_bytes``: deploy's arena.
+    ``latency_ms`` is None when no latency table was given."""
 
     macs: int
     params: int
@@ -112,12 +114,14 @@ def subnet_graph(space: SearchSpace, arch: SubnetArch, in_channels: int, num_cla
 
 
 def peak_sram_bytes(graph: Graph) -> int:
-    """Peak SRAM (bytes) the subnet's activations need at run time.
+    """Peak SRAM (bytes) the subnet needs at run time: the arena deploy's planner gives its int8 form.
 
-    The single function the search calls for this: today the execution-order peak of
-    :func:`studio.analysis.memory.peak_activation_bytes`; swap in the deploy memory planner here.
+    The single function the search asks; equal to ``arena_bytes`` of ``tinyml-studio deploy`` for the same
+    subnet (a test checks it). Raises :class:`~studio.int8.ir.Int8ModelError` for a graph deploy cannot plan.
     """
-    return peak_activation_bytes(graph)
+    from studio.optimize.nas.deploy_memory import subnet_memory_plan
+
+    return int(subnet_memory_plan(graph).arena_bytes)
 
 
 def trainable_params(space: SearchSpace, arch: SubnetArch, in_channels: int, num_classes: int) -> int:
@@ -136,15 +140,17 @@ def trainable_params(space: SearchSpace, arch: SubnetArch, in_channels: int, num
 def subnet_costs(
     space: SearchSpace, arch: SubnetArch, in_channels: int, num_classes: int, latency_table: Any = None
 ) -> SubnetCosts:
-    """MACs, parameters, flash (int8 weights + int32 biases), peak SRAM and, with a table, latency."""
+    """MACs, parameters, flash and peak SRAM as deploy would store and plan them, and, with a table, latency."""
+    from studio.optimize.nas.deploy_memory import deployed_form
+
     graph = subnet_graph(space, arch, in_channels, num_classes)
     macs = sum(node_macs(node, graph) for node in graph.nodes)
-    flash = sum(node.param_bytes for node in graph.nodes)
+    int8_model, plan = deployed_form(graph)
     latency = latency_table.graph_latency_ms(graph) if latency_table is not None else None
     return SubnetCosts(
         macs=int(macs),
         params=trainable_params(space, arch, in_channels, num_classes),
-        flash_bytes=int(flash),
-        peak_sram_bytes=int(peak_sram_bytes(graph)),
+        flash_bytes=int(int8_model.weight_bytes),
+        peak_sram_bytes=int(plan.arena_bytes),
         latency_ms=None if latency is None else float(latency),
     )

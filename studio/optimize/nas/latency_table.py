@@ -6,8 +6,8 @@ operators repeat (a 1x1 conv from 16 to 96 channels at 8x8 appears in many subne
 * :class:`MeasuredLatencyTable`: each operator signature is timed once on this CPU with torch (one thread,
   batch one, median of repeats) the first time a subnet uses it, and kept in a JSON file, so the next search
   reuses it. A table measured on a board has the same format and plugs in the same way.
-* :class:`EstimatedBoardLatency`: for boards without a measured table, MACs times the core's cycles per MAC
-  (:mod:`studio.optimize.nas.boards`), clearly an estimate.
+* :class:`EstimatedBoardLatency`: for the boards deploy knows, MACs times the cycles per MAC of the board's
+  core at the board's clock (:mod:`studio.optimize.nas.boards`), clearly an estimate.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from studio.analysis.macs import node_macs, per_sample_elements
+from studio.analysis.macs import node_macs
 from studio.graph.ir import Graph, Node
-from studio.optimize.nas.boards import BoardSpec
+from studio.optimize.nas.boards import SearchBoard
 
 TABLE_FORMAT = 1
 _REPEATS = 15
@@ -132,9 +132,12 @@ class MeasuredLatencyTable:
 
 
 class EstimatedBoardLatency:
-    """Milliseconds on a board estimated from MACs and element-wise work (see :mod:`.boards`)."""
+    """Milliseconds on a board estimated from the graph's MACs (see :mod:`.boards`: the per-MAC cycles were
+    measured on whole subnets, so adds, pooling and requantization are in them)."""
 
-    def __init__(self, board: BoardSpec) -> None:
+    def __init__(self, board: SearchBoard) -> None:
+        if board.cycles_per_mac is None:
+            raise ValueError(f"no speed estimate for {board.name} ({board.board.core})")
         self.board = board
 
     @property
@@ -142,19 +145,11 @@ class EstimatedBoardLatency:
         return f"{self.board.short_name} ms (est.)"
 
     def graph_latency_ms(self, graph: Graph) -> float:
-        cycles = 0.0
-        for node in graph.nodes:
-            macs = node_macs(node, graph)
-            if macs:
-                cycles += macs * self.board.cycles_per_mac
-            else:
-                elements = per_sample_elements(graph.tensor(node.inputs[0]).shape) if node.inputs else 0
-                cycles += (elements or 0) * self.board.cycles_per_element
-        return cycles / (self.board.clock_mhz * 1e3)
+        return float(self.board.latency_ms(sum(node_macs(node, graph) for node in graph.nodes)) or 0.0)
 
 
 def board_latencies(graph: Graph) -> dict[str, float]:
-    """Estimated milliseconds of ``graph`` on every known board, by board id."""
-    from studio.optimize.nas.boards import BOARDS
+    """Estimated milliseconds of ``graph`` on every registered real board with a speed estimate, by board id."""
+    from studio.optimize.nas.boards import latency_boards
 
-    return {b.id: round(EstimatedBoardLatency(b).graph_latency_ms(graph), 4) for b in BOARDS}
+    return {b.id: round(EstimatedBoardLatency(b).graph_latency_ms(graph), 4) for b in latency_boards()}

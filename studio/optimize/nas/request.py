@@ -45,10 +45,29 @@ class NasRequest:
         return hashlib.sha256(text.encode()).hexdigest()[:12]
 
     def to_params(self) -> dict[str, Any]:
-        """What the job history shows about this request (JSON-able)."""
+        """What the job history keeps about this request (JSON-able): enough for :meth:`from_params`."""
         data = asdict(self)
         data["space_toml"] = "custom" if self.space_toml else "built-in"
+        data["space_toml_text"] = self.space_toml  # verbatim: the supernet's fingerprint hashes this text
         return data
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any], **overrides: Any) -> NasRequest:
+        """The request a stored run was started with (``to_params()``), e.g. to resume it; ``overrides``
+        replace fields (``run_id``, ``store_path`` ...).
+
+        Raises :class:`StudioError` for a run with a custom space recorded before its text was kept.
+        """
+        from studio.core.errors import StudioError
+
+        if params.get("space_toml") == "custom" and not params.get("space_toml_text"):
+            raise StudioError("this run's custom search space was not recorded; start it again from the form")
+        values = {k: params[k] for k in cls.__dataclass_fields__ if k in params}
+        values["space_toml"] = params.get("space_toml_text")
+        values["supernet"] = SupernetTrainingConfig.from_dict(params.get("supernet") or {})
+        values["constraints"] = Constraints.from_dict(params.get("constraints") or {})
+        values.update(overrides)
+        return cls(**values)
 
 
 @dataclass(frozen=True)

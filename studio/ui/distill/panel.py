@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.distill.curves_plot import DistillCurves
 from studio.ui.jobs.signal_emit import emit_signal
-from studio.ui.nas.nas_panel import BACKGROUND_NICE
+from studio.ui.nas.candidate_actions import BACKGROUND_NICE
 
 STUDENT_PRESETS = ("digits-cnn:width=4", "digits-cnn:width=8", "digits-cnn:width=2", "lenet")
 
@@ -50,6 +50,7 @@ class DistillPanel(QWidget):
         self.store = TrialStore(self.store_path)
         self.run_id: int | None = None
         self.job_id: int | None = None
+        self.job_store: Any = None  # the trial database the running job writes to
         self.result: dict[str, Any] | None = None
         self.bridge = QtJobBridge(ctx.services.jobs, self)
         self.bridge.jobChanged.connect(self._on_job_changed)
@@ -92,12 +93,20 @@ class DistillPanel(QWidget):
         self.use_button = QPushButton("Use distilled student", self)
         self.use_button.setEnabled(False)
         self.use_button.clicked.connect(self.use_student)
+        self.resume_button = QPushButton("Resume run", self)
+        self.resume_button.setToolTip("Continue an interrupted run: finished seeds are kept")
+        self.resume_button.setEnabled(False)
+        self.resume_button.clicked.connect(lambda: self.run_id is not None and self.resume_run(self.run_id))
+        self.runs = QComboBox(self)
+        self.runs.setToolTip("Distillation history of this project (kept in its trial database)")
+        self.runs.activated.connect(self._on_run_chosen)
         self.status = QLabel(self)
         self.status.setWordWrap(True)
         left = QVBoxLayout()
         left.addWidget(form_box)
         left.addWidget(self.run_button)
         left.addWidget(self.use_button)
+        left.addWidget(self.resume_button)
         left.addWidget(self.status)
         left.addStretch(1)
         left_widget = QWidget(self)
@@ -107,7 +116,11 @@ class DistillPanel(QWidget):
         self.summary = QLabel(self)
         self.summary.setObjectName("distillSummary")
         self.summary.setWordWrap(True)
+        history = QHBoxLayout()
+        history.addWidget(QLabel("Run", self))
+        history.addWidget(self.runs, 1)
         right = QVBoxLayout()
+        right.addLayout(history)
         right.addWidget(self.curves, 1)
         right.addWidget(self.summary)
         layout = QHBoxLayout(self)
@@ -116,9 +129,59 @@ class DistillPanel(QWidget):
         ctx.modelChanged.connect(lambda _what: self._show_teacher())
         self.destroyed.connect(lambda *_: self.store.close())
         self._show_teacher()
+        self._reload_runs(select_latest=True)
+
+    def set_store(self, store_path: Any) -> None:
+        """Show another trial database (the project changed); a running job goes on writing to its own."""
+        from pathlib import Path
+
+        from studio.optimize.trial_store import TrialStore, work_dir_for
+
+        store_path = Path(store_path)
+        if store_path == self.store_path:
+            return
+        self.store.close()
+        self.store_path, self.work_dir = store_path, work_dir_for(store_path)
+        self.store = TrialStore(store_path)
+        self.run_id, self.result = None, None
+        self.curves.set_curves({})
+        self.summary.setText("")
+        self.status.setText("")
+        self._reload_runs(select_latest=True)
+        self._update_buttons()
+
+    def _reload_runs(self, select_latest: bool = False) -> None:
         runs = self.store.runs("distill")
-        if runs:
+        self.runs.clear()
+        for run in reversed(runs):
+            self.runs.addItem(f"#{run.id} · {run.state} · {run.title}", run.id)
+        if select_latest and runs:
             self.show_run(runs[-1].id)
+        elif self.run_id is not None:
+            self.runs.setCurrentIndex(max(0, self.runs.findData(self.run_id)))
+
+    def _on_run_chosen(self, _index: int) -> None:
+        run_id = self.runs.currentData()
+        if run_id is not None:
+            self.show_run(int(run_id))
+
+    def _job_running_here(self) -> bool:
+        return self.job_id is not None and self.job_store == self.store_path
+
+    def _update_buttons(self) -> None:
+        from studio.optimize.trial_store import is_resumable
+
+        busy = self.job_id is not None
+        self.run_button.setEnabled(not busy)
+        run = None
+        if self.run_id is not None:
+            try:
+                run = self.store.run(self.run_id)
+            except KeyError:
+                run = None
+        done = run is not None and run.state == "succeeded" and bool((run.result or {}).get("weights_path"))
+        self.use_button.setEnabled(done and not (busy and self._job_running_here()))
+        self.resume_button.setEnabled(run is not None and not busy and is_resumable(run))
 
     def _spin(self, value: float, low: float, high: float, decimals: int) -> QDoubleSpinBox:
         spin = QDoubleSpinBox(self)
@@ -180,33 +243,78 @@ class DistillPanel(QWidget):
         except (StudioError, ValueError) as exc:
             self.status.setText(str(exc))
             return None
-        self.run_id = self.store.create_run(
-            "distill", f"Distil into {request.student[:40]}", {"student": request.student}
-        )
-        request = replace(request, run_id=self.run_id)
+        from studio.workflows.distill import distill_params
+
+        run_id = self.store.create_run("distill", f"Distil into {request.student[:40]}", distill_params(request))
+        request = replace(request, run_id=run_id)
         spec = JobSpec(
             "Distillation", distill_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
         )
-        job = self.ctx.submit(spec, self._on_done, self._on_failed)
-        self.job_id = job.id
-        self.result = None
-        self.use_button.setEnabled(False)
-        self.run_button.setEnabled(False)
+        job = self._submit(spec, run_id)
         self.status.setText("Training the students…")
+        return job
+
+    def _submit(self, spec: Any, run_id: int) -> Any:
+        from functools import partial
+
+        key = (self.store_path, run_id)
+        job = self.ctx.submit(spec, partial(self._on_done, key[0]), partial(self._on_failed, key))
+        self.job_id, self.job_store = job.id, self.store_path
+        self.run_id, self.result = run_id, None
         self.curves.set_curves({})
+        self.summary.setText("")
+        self._reload_runs()
+        self._update_buttons()
+        return job
+
+    def resume_run(self, run_id: int) -> Any:
+        """Continue an interrupted distillation (its finished seeds are kept) with the current model as the
+        teacher, which must be the run's own; returns the job or None (the reason in the status line)."""
+        from studio.core.errors import StudioError
+        from studio.core.jobs import JobSpec
+        from studio.optimize.trial_store import is_resumable
+        from studio.workflows.distill import distill_job, resume_distill_request
+
+        run = self.store.run(run_id)
+        if self.job_id is not None or not is_resumable(run):
+            self.status.setText(f"Run #{run_id} is {run.state}; nothing to resume")
+            return None
+        try:
+            teacher = self.ctx.session.handle()
+            ray = getattr(self.ctx.services.preferences, "ray_address", None)
+            request = resume_distill_request(run, teacher, str(self.store_path), ray)
+        except (StudioError, ValueError) as exc:
+            self.status.setText(str(exc))
+            return None
+        spec = JobSpec(
+            f"Distillation (resumed #{run_id})",
+            distill_job,
+            {"request": request, "resume": True},
+            runner="process",
+            pausable=True,
+            nice=BACKGROUND_NICE,
+        )
+        job = self._submit(spec, run_id)
+        self.status.setText(f"Resuming run #{run_id}…")
         return job
 
     def show_run(self, run_id: int) -> None:
-        """Show a stored run's curves and summary (how the panel reopens)."""
+        """Show a stored run's curves and summary (how the panel reopens); a finished run's student can be
+        used from here, an interrupted one resumed."""
+        from studio.optimize.trial_store import is_resumable
+
         self.run_id = run_id
         run = self.store.run(run_id)
+        self.result = None
         self._refresh_curves()
-        if run.result and run.result.get("kd"):
-            self.summary.setText(self._summary_text(run.result))
-        self.status.setText(f"Run #{run_id}: {run.state}")
+        self.summary.setText(self._summary_text(run.result) if run.result and run.result.get("kd") else "")
+        hint = " — Resume run continues it" if self.job_id is None and is_resumable(run) else ""
+        self.status.setText(f"Run #{run_id}: {run.state}" + (f" — {run.error}" if run.error else "") + hint)
+        self.runs.setCurrentIndex(max(0, self.runs.findData(run_id)))
+        self._update_buttons()
 
     def _on_job_changed(self, job_id: int) -> None:
-        if job_id == self.job_id:
+        if job_id == self.job_id and self._job_running_here():
             self.status.setText(self.ctx.services.jobs.get(job_id).progress.message)
             self._refresh_curves()
 
@@ -230,34 +338,67 @@ class DistillPanel(QWidget):
             f"<span style='color:{colour}'>{gain:+.2f} points</span>"
         )
 
-    def _on_done(self, result: dict[str, Any]) -> None:
+    def _on_done(self, store_path: Any, result: dict[str, Any]) -> None:
+        self.job_id = None
+        if store_path != self.store_path:  # another project is open now; its history has the run
+            self._update_buttons()
+            return
+        self._reload_runs()
+        self.show_run(result["run_id"])
         self.result = result
-        self._refresh_curves()
         self.summary.setText(self._summary_text(result))
-        self.run_button.setEnabled(True)
-        self.use_button.setEnabled(True)
         self.status.setText("Done")
         emit_signal(self, "finished", self.summary.text())
 
-    def _on_failed(self, job: Any) -> None:
-        self.run_button.setEnabled(True)
+    def _on_failed(self, key: tuple[Any, int], job: Any) -> None:
+        from studio.optimize.trial_store import TrialStore
+
+        self.job_id = None
+        store_path, run_id = key
+        with TrialStore(store_path) as store:  # a crashed worker could not record its end
+            try:
+                if store.run(run_id).state in ("running", "queued"):
+                    store.set_run_state(run_id, job.state.value, error=job.error)
+            except KeyError:
+                pass
+        if store_path == self.store_path:
+            self._reload_runs()
+            self.show_run(run_id)
+        self._update_buttons()
         self.status.setText(f"Distillation {job.state.value}: {job.error}" if job.error else job.state.value)
         emit_signal(self, "finished", self.status.text())
 
-    def use_student(self) -> None:
-        """Make the distilled student (best seed) the project's model, as an undoable step."""
+    def use_student(self) -> Any:
+        """Make the distilled student (best seed) the project's model, as an undoable step. For a run shown
+        from the history the student is rebuilt from its weights file in a job first; returns that job."""
+        from studio.core.jobs import JobSpec
         from studio.optimize.nas.recipe_steps import distill_step
+        from studio.workflows.distill import distilled_student_job
 
         r = self.result
+        if r is None and self.run_id is not None:
+            run = self.store.run(self.run_id)
+            r = run.result if run.state == "succeeded" else None
         if r is None:
-            return
+            return None
         step = distill_step(
             r["student_spec"], r["in_channels"], r["num_classes"], r["weights_path"], r["teacher_accuracy"]
         )
         text = f"Use distilled student ({100 * max(r['kd']['per_seed']):.1f}%)"
-        self.ctx.session.derive(r["loaded"], text, step)
+        if "loaded" in r:
+            self._derive(text, {"loaded": r["loaded"], "step": step})
+            return None
+        self.status.setText("Loading the distilled student…")
+        spec = JobSpec("Load distilled student", distilled_student_job, {"step": step}, runner="thread")
+        return self.ctx.submit(spec, lambda result: self._derive(text, result), self._on_use_failed)
+
+    def _derive(self, text: str, result: dict[str, Any]) -> None:
+        self.ctx.session.derive(result["loaded"], text, result["step"])
         self.status.setText(f"{text}; Ctrl+Z undoes")
         emit_signal(self, "modelDerived", text)
+
+    def _on_use_failed(self, job: Any) -> None:
+        self.status.setText(f"Cannot use the student: {job.error}" if job.error else job.state.value)
 
 
 def main(argv: list[str] | None = None) -> int:

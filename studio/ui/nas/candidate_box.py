@@ -7,17 +7,14 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QGroupBox, QHBoxLayout, QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget
 
-from studio.optimize.nas.boards import BOARDS
+from studio.optimize.nas.boards import search_boards
 from studio.ui.jobs.signal_emit import emit_signal
 
 
-def fitting_boards(trial: dict[str, Any]) -> list[str]:
-    """Names of the boards whose SRAM and flash hold the candidate (int8)."""
-    return [
-        b.short_name
-        for b in BOARDS
-        if trial["peak_sram_bytes"] <= b.sram_kb * 1024 and trial["flash_bytes"] <= b.flash_kb * 1024
-    ]
+def fitting_boards(trial: dict[str, Any], emulated: bool = False) -> list[str]:
+    """Names of the real boards (with ``emulated``, the QEMU ones too) whose SRAM and flash hold the
+    candidate by deploy's own fit check (arena + stack + firmware state, constants + firmware code)."""
+    return [b.short_name for b in search_boards() if (emulated or not b.board.is_emulated) and b.fits(trial)]
 
 
 def _arch_html(trial: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.optimize.nas.boards import BOARDS
+from studio.optimize.nas.boards import search_boards
 from studio.optimize.nas.constraints import Constraints
 from studio.ui.jobs.signal_emit import emit_signal
 
@@ -54,6 +54,13 @@ class _Limit(QWidget):
         if value is not None:
             self.spin.setValue(value)
 
+    def set_at_most(self, value: float) -> None:
+        """Tick and show ``value`` rounded down to the box's decimals (a budget must not grow by rounding)."""
+        import math
+
+        scale = 10 ** self.spin.decimals()
+        self.set(math.floor(value * scale) / scale)
+
 
 class ConstraintForm(QWidget):
     """Board, limits, strategy, trials and supernet epochs; ``changed()`` on any edit."""
@@ -64,9 +71,13 @@ class ConstraintForm(QWidget):
         super().__init__(parent)
         self.board = QComboBox(self)
         self.board.addItem("Custom limits", None)
-        for b in BOARDS:
-            self.board.addItem(f"{b.name} · {b.sram_kb} KB SRAM", b.id)
-        self.board.setToolTip("Fills SRAM and flash with the board's memory")
+        self.boards = {b.id: b for b in search_boards()}
+        for b in self.boards.values():
+            self.board.addItem(f"{b.name} · {b.board.sram_bytes // 1024} KB SRAM", b.id)
+        self.board.setToolTip(
+            "Fills SRAM and flash with what deploy's fit check leaves the model on that board: its SRAM less "
+            "the stack and firmware state, its flash less the firmware's code"
+        )
         self.sram = _Limit("Peak SRAM", 256, 100_000, 1, "KB", self)
         self.flash = _Limit("Flash", 1024, 100_000, 0, "KB", self)
         self.macs = _Limit("MACs", 1.0, 100_000, 2, "M", self)
@@ -116,11 +127,10 @@ class ConstraintForm(QWidget):
         emit_signal(self, "changed")
 
     def _apply_board(self) -> None:
-        board_id = self.board.currentData()
-        spec = next((b for b in BOARDS if b.id == board_id), None)
+        spec = self.boards.get(self.board.currentData())
         if spec is not None:
-            self.sram.set(float(spec.sram_kb))
-            self.flash.set(float(spec.flash_kb))
+            self.sram.set_at_most(spec.sram_budget_bytes / 1024)
+            self.flash.set_at_most(spec.flash_budget_bytes / 1024)
 
     def constraints(self) -> Constraints:
         """The ticked limits (raises :class:`StudioError` for none that is invalid; spin boxes prevent it)."""

@@ -5,7 +5,6 @@ trial database when its job reports progress, so the window never waits on the s
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -20,16 +19,16 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.jobs.signal_emit import emit_signal
+from studio.ui.nas.candidate_actions import BACKGROUND_NICE, CandidateActions
 from studio.ui.nas.candidate_box import CandidateBox
 from studio.ui.nas.constraint_form import ConstraintForm
 from studio.ui.nas.pareto_plot import ParetoPlot
 from studio.ui.nas.trial_table import TrialTable
 
-#: Training and search workers run at a lower CPU priority, so the window stays responsive on small machines.
-BACKGROUND_NICE = 10
+__all__ = ["BACKGROUND_NICE", "NasPanel"]
 
 
-class NasPanel(QWidget):
+class NasPanel(CandidateActions, QWidget):
     """Search under limits, watch the front grow, pick, fine-tune, use. ``trialsChanged(count)`` after every
     refresh; ``modelDerived(text)`` when a candidate became the model; ``distillRequested(student_spec)``."""
 
@@ -50,6 +49,8 @@ class NasPanel(QWidget):
         self.store = TrialStore(self.store_path)
         self.run_id: int | None = None
         self.job_id: int | None = None
+        #: (store path, run id) -> id of the search job this panel runs for it (until it ends).
+        self.live_jobs: dict[tuple[Path, int], int] = {}
         self.trials: list[dict[str, Any]] = []
         self.limits: dict[str, Any] = {}
         self.bridge = QtJobBridge(ctx.services.jobs, self)
@@ -119,6 +120,27 @@ class NasPanel(QWidget):
         self.destroyed.connect(lambda *_: self.store.close())
         self._reload_runs(select_latest=True)
 
+    def set_store(self, store_path: Any) -> None:
+        """Show another trial database (the project changed); a search still running for the old one goes on
+        in its worker, and shows again when its project is back."""
+        from pathlib import Path
+
+        from studio.optimize.trial_store import TrialStore, work_dir_for
+
+        store_path = Path(store_path)
+        if store_path == self.store_path:
+            return
+        self.store.close()
+        self.store_path, self.work_dir = store_path, work_dir_for(store_path)
+        self.store = TrialStore(store_path)
+        self.run_id, self.job_id, self.trials, self.limits = None, None, [], {}
+        self.table.trial_model.set_trials([], set())
+        self.candidate.show_trial(None)
+        self._refresh_front()
+        self.status.setText("")
+        self._reload_runs(select_latest=True)
+        self._update_buttons()
+
     # ------------------------------------------------------------------------------------ history
     def _reload_runs(self, select_latest: bool = False) -> None:
         runs = self.store.runs("nas")
@@ -148,8 +170,44 @@ class NasPanel(QWidget):
         self.runs.setCurrentIndex(max(0, self.runs.findData(run_id)))
         self._refresh_front()
         self.candidate.show_trial(None)
+        self.job_id = self.live_jobs.get((self.store_path, run_id))
+        from studio.optimize.trial_store import is_resumable
+
+        hint = " — Resume continues it" if self.job_id is None and is_resumable(run) else ""
         self.status.setText(
-            f"Run #{run_id}: {run.state}, {len(self.trials)} trials" + (f" — {run.error}" if run.error else "")
+            f"Run #{run_id}: {run.state}, {len(self.trials)} trials" + (f" — {run.error}" if run.error else "") + hint
+        )
+        self._update_buttons()
+
+    def _displayed_run(self) -> Any:
+        if self.run_id is None:
+            return None
+        try:
+            return self.store.run(self.run_id)
+        except KeyError:
+            return None
+
+    def _update_buttons(self) -> None:
+        """Run while no search of this project runs; Pause/Resume for the displayed run's job, or Resume for a
+        displayed run that was interrupted (its worker crashed, or the window closed while it ran)."""
+        from studio.optimize.trial_store import is_resumable
+
+        busy = any(path == self.store_path for path, _run in self.live_jobs)
+        self.run_button.setEnabled(not busy)
+        if self.job_id is not None:
+            paused = self.ctx.services.jobs.get(self.job_id).state.name == "PAUSED"
+            self.pause_button.setText("Resume" if paused else "Pause")
+            self.pause_button.setToolTip("")
+            self.pause_button.setEnabled(True)
+            return
+        run = self._displayed_run()
+        resumable = run is not None and run.kind == "nas" and is_resumable(run) and not busy
+        self.pause_button.setText("Resume")
+        self.pause_button.setEnabled(resumable)
+        self.pause_button.setToolTip(
+            "Continue this run: its finished trials are kept, the supernet resumes from its last checkpoint"
+            if resumable
+            else ""
         )
 
     # ------------------------------------------------------------------------------------ search
@@ -191,13 +249,49 @@ class NasPanel(QWidget):
         spec = JobSpec(
             "Architecture search", nas_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
         )
-        job = self.ctx.submit(spec, self._on_search_done, self._on_search_failed)
-        self.job_id = job.id
+        job = self._submit_search(spec, run_id)
+        self.status.setText("Training the supernet, then searching…")
+        return job
+
+    def _submit_search(self, spec: Any, run_id: int) -> Any:
+        from functools import partial
+
+        key = (self.store_path, run_id)
+        job = self.ctx.submit(spec, partial(self._on_search_done, key), partial(self._on_search_failed, key))
+        self.live_jobs[key] = job.id
         self._reload_runs()
         self.show_run(run_id)
-        self.status.setText("Training the supernet, then searching…")
-        self.run_button.setEnabled(False)
-        self.pause_button.setEnabled(True)
+        return job
+
+    def resume_run(self, run_id: int) -> Any:
+        """Continue a stored search whose worker is gone (crashed, or the window closed while it ran): the
+        same settings, trials already in the store answered from it, the supernet from its checkpoints.
+        Returns the job, or None (with the reason in the status line) when it cannot be resumed."""
+        from studio.core.errors import StudioError
+        from studio.core.jobs import JobSpec
+        from studio.optimize.trial_store import is_resumable
+        from studio.workflows.nas import nas_job, resume_nas_request
+
+        run = self.store.run(run_id)
+        if not is_resumable(run) or (self.store_path, run_id) in self.live_jobs:
+            self.status.setText(f"Run #{run_id} is {run.state}; nothing to resume")
+            return None
+        ray = getattr(self.ctx.services.preferences, "ray_address", None)
+        try:
+            request = resume_nas_request(run, str(self.store_path), str(self.work_dir), ray)
+        except StudioError as exc:
+            self.status.setText(str(exc))
+            return None
+        spec = JobSpec(
+            f"Architecture search (resumed #{run_id})",
+            nas_job,
+            {"request": request, "resume": True},
+            runner="process",
+            pausable=True,
+            nice=BACKGROUND_NICE,
+        )
+        job = self._submit_search(spec, run_id)
+        self.status.setText(f"Resuming run #{run_id}: {self.store.trial_count(run_id)} finished trials kept…")
         return job
 
     def _on_job_changed(self, job_id: int) -> None:
@@ -205,7 +299,8 @@ class NasPanel(QWidget):
             return
         job = self.ctx.services.jobs.get(job_id)
         self.status.setText(job.progress.message or job.state.value)
-        self.pause_button.setText("Resume" if job.state.name == "PAUSED" else "Pause")
+        if not job.state.is_finished:
+            self.pause_button.setText("Resume" if job.state.name == "PAUSED" else "Pause")
         self.refresh_trials()
 
     def refresh_trials(self) -> None:
@@ -226,6 +321,8 @@ class NasPanel(QWidget):
 
     def _pause_or_resume(self) -> None:
         if self.job_id is None:
+            if self.run_id is not None:
+                self.resume_run(self.run_id)
             return
         jobs = self.ctx.services.jobs
         if jobs.get(self.job_id).state.name == "PAUSED":
@@ -234,20 +331,32 @@ class NasPanel(QWidget):
             jobs.pause(self.job_id)
             self.status.setText("Pausing at the next checkpoint…")
 
-    def _on_search_done(self, result: dict[str, Any]) -> None:
-        self.refresh_trials()
+    def _on_search_done(self, key: tuple[Any, int], result: dict[str, Any]) -> None:
         best = max(t["accuracy"] for t in result["trials"])
-        self._finish(f"Search done: {len(result['trials'])} trials, best {100 * best:.1f}%")
+        self._finish(key, f"Search done: {len(result['trials'])} trials, best {100 * best:.1f}%")
 
-    def _on_search_failed(self, job: Any) -> None:
-        self.refresh_trials()
-        self._finish(f"Search {job.state.value}: {job.error}" if job.error else f"Search {job.state.value}")
+    def _on_search_failed(self, key: tuple[Any, int], job: Any) -> None:
+        from studio.optimize.trial_store import TrialStore
 
-    def _finish(self, text: str) -> None:
-        self.run_button.setEnabled(True)
-        self.pause_button.setEnabled(False)
-        self.pause_button.setText("Pause")
+        # A worker that crashed (or was killed) could not record its end: record it here, so the history says
+        # what happened; the run stays resumable.
+        with TrialStore(key[0]) as store:
+            try:
+                if store.run(key[1]).state in ("running", "queued"):
+                    store.set_run_state(key[1], job.state.value, error=job.error)
+            except KeyError:
+                pass
+        self._finish(key, f"Search {job.state.value}: {job.error}" if job.error else f"Search {job.state.value}")
+
+    def _finish(self, key: tuple[Any, int], text: str) -> None:
+        self.live_jobs.pop(key, None)
+        if key[0] != self.store_path:
+            return  # another project's search: its history shows it when that project is back
+        if key[1] == self.run_id:
+            self.refresh_trials()
+            self.job_id = None
         self._reload_runs()
+        self._update_buttons()
         self.status.setText(text)
 
     # ------------------------------------------------------------------------------------ candidates
@@ -256,68 +365,3 @@ class NasPanel(QWidget):
         self.candidate.show_trial(trial)
         self.plot.select(trial_index)
         self.table.select_trial(trial_index)
-
-    def _supernet_path(self) -> str | None:
-        if self.run_id is None:
-            return None
-        result = self.store.run(self.run_id).result or {}
-        return result.get("supernet")
-
-    def finetune(self, trial_index: int, epochs: int) -> Any:
-        """Extract, fine-tune (a process job) and make the candidate the model; returns the job."""
-        from studio.core.jobs import JobSpec
-        from studio.optimize.nas.request import FinetuneRequest
-        from studio.workflows.nas import finetune_job
-
-        trial = self.table.trial_model.trial(trial_index)
-        supernet = self._supernet_path()
-        if trial is None or supernet is None:
-            self.status.setText("This run has no trained supernet yet")
-            return None
-        request = FinetuneRequest(
-            supernet,
-            json.dumps(trial["arch"]),
-            self.ctx.data_spec(),
-            epochs=epochs,
-            out_dir=str(self.work_dir / "models"),
-            store_path=str(self.store_path),
-        )
-        spec = JobSpec(
-            f"Fine-tune trial {trial_index + 1}",
-            finetune_job,
-            {"request": request},
-            runner="process",
-            pausable=True,
-            nice=BACKGROUND_NICE,
-        )
-        self.status.setText(f"Fine-tuning trial {trial_index + 1}…")
-        return self.ctx.submit(spec, self._use_finetuned, self._on_finetune_failed)
-
-    def _on_finetune_failed(self, job: Any) -> None:
-        self.status.setText(
-            f"Fine-tuning {job.state.value}: {job.error}" if job.error else f"Fine-tuning {job.state.value}"
-        )
-
-    def _use_finetuned(self, result: dict[str, Any]) -> None:
-        from studio.optimize.nas.recipe_steps import nas_subnet_step
-
-        shape = result["input_shape"]
-        step = nas_subnet_step(
-            json.dumps(result["arch"]), result["space"], shape[1], result["num_classes"], result["weights_path"]
-        )
-        text = f"Use searched subnet ({100 * result['accuracy_finetuned']:.1f}%)"
-        self.ctx.session.derive(result["loaded"], text, step)
-        self.status.setText(
-            f"Now the model: {result['arch_key']}, {100 * result['accuracy_supernet']:.1f}% → "
-            f"{100 * result['accuracy_finetuned']:.1f}% after fine-tuning (Ctrl+Z undoes)"
-        )
-        emit_signal(self, "modelDerived", text)
-
-    def _distill(self, trial_index: int) -> None:
-        trial = self.table.trial_model.trial(trial_index)
-        run = self.store.run(self.run_id) if self.run_id is not None else None
-        space = (run.result or {}).get("space") if run is not None else None
-        if trial is None or space is None:
-            self.status.setText("This run has no search space recorded yet")
-            return
-        emit_signal(self, "distillRequested", "subnet:" + json.dumps({"space": space, "arch": trial["arch"]}))

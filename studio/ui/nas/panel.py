@@ -15,7 +15,11 @@ from PySide6.QtWidgets import QTabWidget, QVBoxLayout, QWidget
 
 
 class SearchStage(QWidget):
-    """The stage widget (factory for the sidebar entry): the NAS panel and the distillation panel."""
+    """The stage widget (factory for the sidebar entry): the NAS panel and the distillation panel.
+
+    Both show the trial database of the window's project: when another project is opened (or the unsaved one
+    is saved, which moves its database beside the file) they switch to it, unless ``store_path`` pinned one.
+    """
 
     def __init__(self, ctx: Any, parent: QWidget | None = None, store_path: Any = None) -> None:
         super().__init__(parent)
@@ -23,6 +27,7 @@ class SearchStage(QWidget):
         from studio.ui.nas.nas_panel import NasPanel
 
         self.ctx = ctx
+        self.pinned = store_path is not None
         self.tabs = QTabWidget(self)
         self.nas = NasPanel(ctx, self, store_path)
         self.distill = DistillPanel(ctx, self, store_path)
@@ -32,6 +37,23 @@ class SearchStage(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.tabs)
         self.nas.distillRequested.connect(self._distill_into)
+        ctx.modelChanged.connect(lambda _what: self.follow_project())
+        if hasattr(ctx, "projectChanged"):
+            ctx.projectChanged.connect(self.follow_project)
+
+    def follow_project(self) -> None:
+        """Show the current project's trial database (cheap when it is already shown: one path check)."""
+        if self.pinned:
+            return
+        from studio.optimize.trial_store import adopt_unsaved_store
+
+        path = adopt_unsaved_store(self.ctx.project)
+        self.nas.set_store(path)
+        self.distill.set_store(path)
+
+    def showEvent(self, event: Any) -> None:
+        self.follow_project()
+        super().showEvent(event)
 
     def _distill_into(self, student_spec: str) -> None:
         import json

@@ -13,7 +13,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from studio.optimize.nas.boards import BOARDS
+from studio.optimize.nas.boards import latency_boards
 from studio.ui.jobs.signal_emit import emit_signal
 
 _Index = QModelIndex | QPersistentModelIndex
@@ -34,6 +34,12 @@ def _kb(n: Any) -> str:
     return "" if n is None else f"{n / 1024:.1f}"
 
 
+def _board_ms(trial: dict[str, Any], board: Any) -> float:
+    """The estimate the worker stored, or (a run from before the board was registered) one from the MACs."""
+    stored = (trial.get("board_latency") or {}).get(board.id)
+    return float(stored) if stored is not None else float(board.latency_ms(trial["macs"]) or 0.0)
+
+
 def _columns() -> list[Column]:
     cols = [
         Column("#", lambda t: t["index"], lambda t: str(t["index"] + 1), "trial number"),
@@ -45,12 +51,17 @@ def _columns() -> list[Column]:
         ),
         Column("MMACs", lambda t: t["macs"], lambda t: f"{t['macs'] / 1e6:.2f}", "multiply-accumulates per image"),
         Column("Params k", lambda t: t["params"], lambda t: f"{t['params'] / 1e3:.1f}", "trainable parameters"),
-        Column("Flash KB", lambda t: t["flash_bytes"], lambda t: _kb(t["flash_bytes"]), "int8 weights + int32 biases"),
+        Column(
+            "Flash KB",
+            lambda t: t["flash_bytes"],
+            lambda t: _kb(t["flash_bytes"]),
+            "the int8 model's constants as deploy stores them (weights, biases, requantization)",
+        ),
         Column(
             "SRAM KB",
             lambda t: t["peak_sram_bytes"],
             lambda t: _kb(t["peak_sram_bytes"]),
-            "peak activation memory, int8, in execution order",
+            "peak SRAM: the arena deploy's memory planner places (int8, in-place layers, input and output included)",
         ),
         Column(
             "CPU ms",
@@ -59,14 +70,15 @@ def _columns() -> list[Column]:
             "latency on this CPU from the measured lookup table",
         ),
     ]
-    for board in BOARDS[:3]:
+    for board in latency_boards():
         cols.append(
             Column(
                 f"{board.short_name} ms",
-                lambda t, b=board.id: (t.get("board_latency") or {}).get(b, 0.0),
-                lambda t, b=board.id: f"{(t.get('board_latency') or {}).get(b, 0.0):.1f}",
-                f"estimated latency on {board.name} ({board.core}, {board.clock_mhz:g} MHz); "
-                f"fits: {board.sram_kb} KB SRAM, {board.flash_kb} KB flash",
+                lambda t, b=board: _board_ms(t, b),
+                lambda t, b=board: f"{_board_ms(t, b):.1f}",
+                f"estimated latency on {board.name} at the {board.clock_mhz:g} MHz deploy runs it at "
+                f"({board.cycles_per_mac:g} cycles per MAC on {board.board.core}); arena budget "
+                f"{board.sram_budget_bytes / 1024:.0f} KB SRAM, {board.flash_budget_bytes / 1024:.0f} KB flash",
             )
         )
     cols.append(Column("Origin", lambda t: t.get("origin", ""), lambda t: t.get("origin", "")))

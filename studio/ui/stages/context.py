@@ -18,6 +18,7 @@ class StageContext(QObject):
     Signals: ``modelChanged(what)`` mirrors :class:`StudioSession` ``changed`` ("model" or "results");
     ``layerSelected(name)`` fires when the user selects a layer anywhere (graph, table, another stage);
     ``undoStacksChanged()`` fires when a stage offers or withdraws an undo stack, or an offered stack changes.
+    ``projectChanged()`` fires when the window opened or recovered another project (``project`` is the new one).
 
     Undo: a stage that edits something of its own (the Quantum stage's circuit) offers its undo stack with
     :meth:`offer_undo_stack`; while that stage is the one shown, the window's Edit > Undo/Redo (Ctrl+Z,
@@ -27,6 +28,7 @@ class StageContext(QObject):
     modelChanged = Signal(str)
     layerSelected = Signal(str)
     undoStacksChanged = Signal()
+    projectChanged = Signal()
 
     def __init__(
         self,
