@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, Signal
 
 
@@ -107,6 +108,8 @@ class StageContext(QObject):
         return None if stage_widget is None else self._undo_stacks.get(id(stage_widget))
 
     def _forget_undo_stack(self, key: int) -> None:
+        if not shiboken6.isValid(self):  # the window (and this context) went first; nothing to tell
+            return
         stack = self._undo_stacks.pop(key, None)
         if stack is not None:
             if stack not in self._undo_stacks.values():
