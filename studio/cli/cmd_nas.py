@@ -48,7 +48,7 @@ def add_commands(sub: Any) -> None:
     p.add_argument("--teacher-arch", help="zoo architecture of a state_dict teacher")
     p.add_argument("--student", required=True, help="zoo name[:key=value,...] or a searched NAME.arch.json")
     p.add_argument("--data", default="digits")
-    p.add_argument("--epochs", type=int, default=15)
+    p.add_argument("--epochs", type=int, default=30, help="epochs per run (the GUI's default too)")
     p.add_argument("--temperature", type=float, default=4.0)
     p.add_argument("--alpha", type=float, default=0.9, help="weight of the soft-target loss (0..1)")
     p.add_argument("--feature-weight", type=float, default=0.0, help="weight of the feature hint (0: off)")
