@@ -81,3 +81,22 @@ def test_shot_noise_in_training_has_the_spread_of_finite_shots(quito: dict[str, 
     exact = ex.expectations(values[:1], training=False).double()[0]
     expected = ((1 - exact**2) / 256).sqrt()
     assert torch.allclose(z.std(dim=0), expected, rtol=0.1) and torch.allclose(z.mean(dim=0), exact, atol=0.01)
+
+
+@pytest.mark.slow
+def test_noise_aware_training_beats_plain_training_under_strong_noise() -> None:
+    """QuantumNAT's claim at our scale: on FakeQuitoV2 made 3x noisier, the noise-aware recipe (exact-channel
+    injection with shot noise, then normalization with statistics measured under the noise) is clearly more
+    accurate under that noise than plain training on the same split, seed and circuit, and loses less to it
+    (measured for seed 0: 48.6% vs 33.8% under noise). Breaks if injection, normalization or the noisy
+    calibration stop reaching training or evaluation."""
+    from plugins.quantum.qnn.compare import compare_job
+    from plugins.quantum.qnn.train import QnnTrainConfig
+    from studio.core.runners.context import JobContext
+
+    config = QnnTrainConfig(num_classes=4, backend="FakeQuitoV2", noise_scale=3.0, aer_shots=0, curves=False)
+    result = compare_job(JobContext.standalone(), config)
+    plain, aware = result["plain"]["accuracy"], result["noise_aware"]["accuracy"]
+    assert aware["noisy_torch"] > plain["noisy_torch"] + 0.05, (plain, aware)
+    gaps = result["gap_under_noise"]
+    assert gaps["noise_aware"] < gaps["plain"], gaps
