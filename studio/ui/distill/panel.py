@@ -26,11 +26,12 @@ from PySide6.QtWidgets import (
 from studio.ui.distill.curves_plot import DistillCurves
 from studio.ui.jobs.signal_emit import emit_signal
 from studio.ui.nas.candidate_actions import BACKGROUND_NICE
+from studio.ui.nas.run_history import RunHistory
 
 STUDENT_PRESETS = ("digits-cnn:width=4", "digits-cnn:width=8", "digits-cnn:width=2", "lenet")
 
 
-class DistillPanel(QWidget):
+class DistillPanel(RunHistory, QWidget):
     """``curvesChanged(points)`` after every refresh; ``finished(text)`` when a run ends; ``modelDerived(text)``."""
 
     curvesChanged = Signal(int)
@@ -39,15 +40,10 @@ class DistillPanel(QWidget):
 
     def __init__(self, ctx: Any, parent: QWidget | None = None, store_path: Any = None) -> None:
         super().__init__(parent)
-        from pathlib import Path
-
-        from studio.optimize.trial_store import TrialStore, store_path_for, work_dir_for
         from studio.ui.jobs.bridge import QtJobBridge
 
         self.ctx = ctx
-        self.store_path = Path(store_path) if store_path else store_path_for(ctx.project)
-        self.work_dir = work_dir_for(self.store_path)
-        self.store = TrialStore(self.store_path)
+        self._open_store(ctx, store_path)
         self.run_id: int | None = None
         self.job_id: int | None = None
         self.job_store: Any = None  # the trial database the running job writes to
@@ -131,39 +127,13 @@ class DistillPanel(QWidget):
         self._show_teacher()
         self._reload_runs(select_latest=True)
 
-    def set_store(self, store_path: Any) -> None:
-        """Show another trial database (the project changed); a running job goes on writing to its own."""
-        from pathlib import Path
+    run_kind = "distill"
 
-        from studio.optimize.trial_store import TrialStore, work_dir_for
-
-        store_path = Path(store_path)
-        if store_path == self.store_path:
-            return
-        self.store.close()
-        self.store_path, self.work_dir = store_path, work_dir_for(store_path)
-        self.store = TrialStore(store_path)
-        self.run_id, self.result = None, None
+    def _clear_shown(self) -> None:
+        self.result = None
         self.curves.set_curves({})
         self.summary.setText("")
         self.status.setText("")
-        self._reload_runs(select_latest=True)
-        self._update_buttons()
-
-    def _reload_runs(self, select_latest: bool = False) -> None:
-        runs = self.store.runs("distill")
-        self.runs.clear()
-        for run in reversed(runs):
-            self.runs.addItem(f"#{run.id} · {run.state} · {run.title}", run.id)
-        if select_latest and runs:
-            self.show_run(runs[-1].id)
-        elif self.run_id is not None:
-            self.runs.setCurrentIndex(max(0, self.runs.findData(self.run_id)))
-
-    def _on_run_chosen(self, _index: int) -> None:
-        run_id = self.runs.currentData()
-        if run_id is not None:
-            self.show_run(int(run_id))
 
     def _job_running_here(self) -> bool:
         return self.job_id is not None and self.job_store == self.store_path

@@ -23,12 +23,13 @@ from studio.ui.nas.candidate_actions import BACKGROUND_NICE, CandidateActions
 from studio.ui.nas.candidate_box import CandidateBox
 from studio.ui.nas.constraint_form import ConstraintForm
 from studio.ui.nas.pareto_plot import ParetoPlot
+from studio.ui.nas.run_history import RunHistory
 from studio.ui.nas.trial_table import TrialTable
 
 __all__ = ["BACKGROUND_NICE", "NasPanel"]
 
 
-class NasPanel(CandidateActions, QWidget):
+class NasPanel(RunHistory, CandidateActions, QWidget):
     """Search under limits, watch the front grow, pick, fine-tune, use. ``trialsChanged(count)`` after every
     refresh; ``modelDerived(text)`` when a candidate became the model; ``distillRequested(student_spec)``."""
 
@@ -40,13 +41,10 @@ class NasPanel(CandidateActions, QWidget):
         super().__init__(parent)
         from pathlib import Path
 
-        from studio.optimize.trial_store import TrialStore, store_path_for, work_dir_for
         from studio.ui.jobs.bridge import QtJobBridge
 
         self.ctx = ctx
-        self.store_path = Path(store_path) if store_path else store_path_for(ctx.project)
-        self.work_dir = work_dir_for(self.store_path)
-        self.store = TrialStore(self.store_path)
+        self._open_store(ctx, store_path)
         self.run_id: int | None = None
         self.job_id: int | None = None
         #: (store path, run id) -> id of the search job this panel runs for it (until it ends).
@@ -120,43 +118,18 @@ class NasPanel(CandidateActions, QWidget):
         self.destroyed.connect(lambda *_: self.store.close())
         self._reload_runs(select_latest=True)
 
-    def set_store(self, store_path: Any) -> None:
-        """Show another trial database (the project changed); a search still running for the old one goes on
-        in its worker, and shows again when its project is back."""
-        from pathlib import Path
+    run_kind = "nas"
 
-        from studio.optimize.trial_store import TrialStore, work_dir_for
-
-        store_path = Path(store_path)
-        if store_path == self.store_path:
-            return
-        self.store.close()
-        self.store_path, self.work_dir = store_path, work_dir_for(store_path)
-        self.store = TrialStore(store_path)
-        self.run_id, self.job_id, self.trials, self.limits = None, None, [], {}
+    def _clear_shown(self) -> None:
+        self.job_id, self.trials, self.limits = None, [], {}
         self.table.trial_model.set_trials([], set())
         self.candidate.show_trial(None)
         self._refresh_front()
         self.status.setText("")
-        self._reload_runs(select_latest=True)
-        self._update_buttons()
 
     # ------------------------------------------------------------------------------------ history
-    def _reload_runs(self, select_latest: bool = False) -> None:
-        runs = self.store.runs("nas")
-        self.runs.clear()
-        for run in reversed(runs):
-            count = self.store.trial_count(run.id)
-            self.runs.addItem(f"#{run.id} · {run.state} · {count} trials · {run.title}", run.id)
-        if select_latest and runs:
-            self.show_run(runs[-1].id)
-        elif self.run_id is not None:
-            self.runs.setCurrentIndex(max(0, self.runs.findData(self.run_id)))
-
-    def _on_run_chosen(self, _index: int) -> None:
-        run_id = self.runs.currentData()
-        if run_id is not None:
-            self.show_run(int(run_id))
+    def _run_label(self, run: Any) -> str:
+        return f"#{run.id} · {run.state} · {self.store.trial_count(run.id)} trials · {run.title}"
 
     def show_run(self, run_id: int) -> None:
         """Show the trials of ``run_id`` from the store (how the table reopens as it was)."""
