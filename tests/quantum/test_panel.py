@@ -172,3 +172,25 @@ def test_ctrl_z_in_the_window_undoes_the_circuit_while_the_quantum_stage_is_show
     finally:
         win.close()
         services.jobs.shutdown()
+
+
+def test_a_multi_seed_compare_shows_mean_sd_and_what_noise_cost_in_torch_and_on_aer(panel: Any) -> None:
+    """The summary rows read the seeds' statistics (the shape compare_seeds_job returns), Aer's loss included."""
+
+    def stat(mean: float, sd: float = 0.01) -> dict[str, Any]:
+        return {"mean": mean, "sd": sd, "values": [mean]}
+
+    run = {"run": "noise-aware", "weights": [0.0] * 16, "accuracy": {}}
+    summary = {
+        "plain": {"noise_free": stat(0.7), "noisy_torch": stat(0.55), "aer": stat(0.5),
+                  "lost_noisy_torch": stat(0.15), "lost_aer": stat(0.2)},
+        "noise_aware": {"noise_free": stat(0.75), "noisy_torch": stat(0.6), "aer": stat(0.62),
+                        "lost_noisy_torch": stat(0.15), "lost_aer": stat(0.13)},
+        "advantage": {"noise_free": stat(0.05), "noisy_torch": stat(0.05), "aer": stat(0.12)},
+    }  # fmt: skip
+    view = panel.qnn
+    view._show_summary({"seeds": [0, 1, 2], "summary": summary, "runs": [{"noise_aware": run}]})
+    cells = [[view.table.item(r, c).text() for c in range(5)] for r in range(3)]
+    assert cells[0] == ["plain", "70.0 ± 1.0", "55.0 ± 1.0", "50.0 ± 1.0", "15.0 · 20.0 points"]
+    assert cells[1][4] == "15.0 · 13.0 points" and cells[2][3] == "+12.0 ± 1.0" and cells[2][4] == ""
+    assert "0, 1, 2" in view.status.text()

@@ -64,7 +64,7 @@ class QnnTrainingView(QWidget):
         self.blocks.setValue(2)
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
-        self.epochs.setValue(12)
+        self.epochs.setValue(QnnTrainConfig().epochs)  # the CLI's default, so both report the same runs
         self.device = QComboBox()
         self.device.addItems(list(FEATURED_BACKENDS))
         self.device.setCurrentText("FakeQuitoV2")
@@ -150,7 +150,9 @@ class QnnTrainingView(QWidget):
         right.addWidget(self.acc_plot, 3)
         right.addWidget(self.loss_plot, 2)
         self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(["run", "noise-free", "under noise (torch)", "on Aer", "lost to noise"])
+        self.table.setHorizontalHeaderLabels(
+            ["run", "noise-free", "under noise (torch)", "on Aer", "lost to noise (torch · Aer)"]
+        )
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.setMaximumHeight(110)
         self.table.resizeColumnsToContents()  # the headers fit before the first result
@@ -210,8 +212,8 @@ class QnnTrainingView(QWidget):
         self.table.setRowCount(len(runs))
         for row, run in enumerate(runs):
             acc = run["accuracy"]
-            lost = None if acc["noisy_torch"] is None else acc["noise_free"] - acc["noisy_torch"]
-            cells = [run["run"], _pct(acc["noise_free"]), _pct(acc["noisy_torch"]), _pct(acc["aer"]), _pts(lost)]
+            lost = [None if acc[key] is None else acc["noise_free"] - acc[key] for key in ("noisy_torch", "aer")]
+            cells = [run["run"], _pct(acc["noise_free"]), _pct(acc["noisy_torch"]), _pct(acc["aer"]), _lost(*lost)]
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
@@ -229,8 +231,8 @@ class QnnTrainingView(QWidget):
                 cell = summary[run].get(key)
                 sign = "+" if run == "advantage" else ""
                 cells.append("—" if cell is None else f"{100 * cell['mean']:{sign}.1f} ± {100 * cell['sd']:.1f}")
-            lost = summary[run].get("lost_noisy_torch")
-            cells.append("" if lost is None else _pts(lost["mean"]))
+            lost = [summary[run].get(key) for key in ("lost_noisy_torch", "lost_aer")]
+            cells.append(_lost(*(None if x is None else x["mean"] for x in lost)) if any(lost) else "")
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
@@ -302,5 +304,9 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{100 * x:.1f}%"
 
 
-def _pts(x: float | None) -> str:
-    return "—" if x is None else f"{100 * x:+.1f} points"
+def _lost(torch_lost: float | None, aer_lost: float | None) -> str:
+    """Accuracy lost to noise in points, in the simulator and (when it ran) on Aer."""
+    if torch_lost is None:
+        return "—"
+    text = f"{100 * torch_lost:.1f}"
+    return f"{text} · {100 * aer_lost:.1f} points" if aer_lost is not None else f"{text} points"
