@@ -36,6 +36,22 @@ def test_demo_qdq_onnx_agrees_with_the_integer_reference(demo_model: Any, digits
     assert (logits.argmax(1) == digits.val.y).mean() >= 0.97
 
 
+def test_onnxruntime_runs_the_demo_fully_in_int8_with_no_transpose_back_to_nchw(
+    demo_model: Any, digits: Any, tmp_path: Path
+) -> None:
+    """Flatten follows the IR's H,W,C order through an explicit NHWC transpose that onnxruntime cancels against
+    its own layout transpose: the optimized graph has only the input's transpose, and every layer is integer."""
+    import onnxruntime as ort
+
+    int8 = linear_quantize(demo_model.module, demo_model.input_shape, digits.calibration, LinearQuantConfig()).to_int8()
+    options = ort.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(int8_to_onnx(int8).SerializeToString(), options, providers=["CPUExecutionProvider"])
+    ops = [n.op_type for n in onnx.load(str(tmp_path / "optimized.onnx")).graph.node]
+    assert ops.count("Transpose") == 1 and ops.index("Transpose") < ops.index("QLinearConv"), ops
+    assert ops.count("QLinearConv") == 3 and "QGemm" in ops and "Conv" not in ops and "Gemm" not in ops, ops
+
+
 def test_residual_model_exports_and_agrees() -> None:
     import torch
 
