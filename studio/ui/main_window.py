@@ -10,16 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QMessageBox,
     QStackedWidget,
@@ -27,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.core.errors import StudioError
+from studio.core.project_io import PROJECT_SUFFIX
 from studio.ui.action_binding import ActionBinder
 from studio.ui.command_palette import CommandPalette
 from studio.ui.format import human_bytes, human_count
@@ -35,6 +33,8 @@ from studio.ui.layers.table import LayerTable
 from studio.ui.properties import PropertiesPanel
 from studio.ui.theme import apply_theme
 from studio.ui.welcome import WelcomePage
+from studio.ui.window_project import ProjectFiles
+from studio.ui.window_stages import StageSidebar
 from studio.workflows.model_spec import model_ref_from_spec, resolve_model_spec
 from studio.workflows.session import StudioSession
 
@@ -43,11 +43,9 @@ MODEL_FILTER = (
     "ONNX (*.onnx);;torch.export (*.pt2);;TorchScript / state_dict (*.pt *.pth *.bin);;"
     "Python file (*.py);;All files (*)"
 )
-PROJECT_FILTER = "TinyML Studio project (*.tmlproj)"
-PROJECT_SUFFIX = ".tmlproj"
 
 
-class MainWindow(QMainWindow):
+class MainWindow(StageSidebar, ProjectFiles, QMainWindow):
     """The studio window. ``services`` bundles preferences, plugins, jobs and project storage."""
 
     modelShown = Signal()  # emitted once the graph of a newly opened model is laid out (tests, screenshots)
@@ -112,99 +110,6 @@ class MainWindow(QMainWindow):
         dock.setWidget(widget)
         self.addDockWidget(area, dock)
         return dock
-
-    def _build_stages(self) -> None:
-        """The sidebar of stages and the stack it switches; stage widgets are built when first shown."""
-        from studio.ui.stages import BUILTIN_STAGES, StageSpec
-        from studio.ui.stages.context import StageContext
-
-        self.stage_context = StageContext(
-            self.session,
-            self.services,
-            self.jobs.submit,
-            lambda: self.project,
-            status=self.statusBar().showMessage,
-            on_failure=self._on_job_failed,
-            parent=self,
-        )
-        self.stages: list[StageSpec] = []
-        self.stage_widgets: dict[str, QWidget] = {}
-        self.stage_list = QListWidget(self)
-        self.stage_list.setObjectName("stage-sidebar")
-        self.stage_list.setFixedWidth(112)
-        self.stage_list.setFrameShape(QListWidget.Shape.NoFrame)
-        self.stage_stack = QStackedWidget(self)
-        self.stage_list.currentRowChanged.connect(self.show_stage_at)
-        container = QWidget(self)
-        layout = QHBoxLayout(container)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(self.stage_list)
-        layout.addWidget(self.stage_stack, 1)
-        self.setCentralWidget(container)
-        self.add_stage(StageSpec("model", "Model", lambda _ctx: self.center, "The graph and what every layer costs"))
-        for stage in BUILTIN_STAGES:
-            self.add_stage(stage)
-        self.stage_list.setCurrentRow(0)
-
-    def add_stage(self, stage: Any) -> None:
-        """Append a stage to the sidebar (with a Ctrl+N shortcut for the first nine); built when first shown."""
-        index = len(self.stages)
-        self.stages.append(stage)
-        item = QListWidgetItem(stage.title)
-        shortcut = f"Ctrl+{index + 1}" if index < 9 else ""
-        item.setToolTip(f"{stage.tip} ({shortcut})" if shortcut and stage.tip else stage.tip or shortcut)
-        item.setSizeHint(QSize(100, 44))
-        self.stage_list.addItem(item)
-        self.stage_list.setVisible(len(self.stages) > 1)  # one stage needs no sidebar
-        if stage.id == "model":
-            self.stage_widgets["model"] = self.center
-            self.stage_stack.addWidget(self.center)
-        if shortcut and hasattr(self, "binder"):
-            self._add_stage_action(index)
-
-    def show_stage(self, stage_id: str) -> QWidget:
-        """Switch the centre to stage ``stage_id`` (building it on first use); returns its widget."""
-        index = next(i for i, s in enumerate(self.stages) if s.id == stage_id)
-        self.stage_list.setCurrentRow(index)
-        return self.stage_widgets[stage_id]
-
-    def show_stage_at(self, index: int) -> None:
-        """Sidebar selection: show stage number ``index``, building it if it is new."""
-        if not 0 <= index < len(self.stages):
-            return
-        stage = self.stages[index]
-        widget = self.stage_widgets.get(stage.id)
-        if widget is None:
-            try:
-                widget = stage.build(self.stage_context)
-            except Exception as exc:  # a broken stage (often a plugin's) must not take the window down
-                QMessageBox.critical(
-                    self, stage.title, f"The {stage.title} stage failed to open: {type(exc).__name__}: {exc}"
-                )
-                self.stage_list.setCurrentRow(0)
-                return
-            self.stage_widgets[stage.id] = widget
-            self.stage_stack.addWidget(widget)
-        self.stage_stack.setCurrentWidget(widget)
-        if self.stage_list.currentRow() != index:
-            self.stage_list.setCurrentRow(index)
-
-    def _add_stage_actions(self) -> None:
-        self.binder.menus["View"].addSeparator()
-        for i in range(min(9, len(self.stages))):
-            self._add_stage_action(i)
-
-    def _add_stage_action(self, index: int) -> None:
-        stage = self.stages[index]
-        self.binder.add(
-            f"view.stage.{stage.id}",
-            f"{stage.title} Stage",
-            lambda: self.show_stage_at(index),
-            shortcut=f"Ctrl+{index + 1}",
-            menu="View",
-            tip=stage.tip or f"Show the {stage.title} stage",
-        )
 
     def load_plugins(self) -> None:
         """Load the plugins (once) and add their actions and stages; called just after the window shows."""
@@ -528,55 +433,6 @@ class MainWindow(QMainWindow):
         except Exception as exc:  # a plugin's bug must not take the window down
             QMessageBox.critical(self, plugin_action.title, f"The plugin failed: {type(exc).__name__}: {exc}")
 
-    # --------------------------------------------------------------------------------------------- project
-    def choose_project(self) -> None:
-        """File > Open project."""
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", self._last_dir(), PROJECT_FILTER)
-        if path:
-            self.open_project(Path(path))
-
-    def open_project(self, path: Path) -> None:
-        """Load a project file and open its model."""
-        try:
-            project = self.services.load_project(path)
-        except StudioError as exc:
-            QMessageBox.warning(self, "Open project", str(exc))
-            return
-        self.project = project
-        self.project_path = path
-        self.session.undo_stack.clear()  # history belongs to the project that was open before
-        self.services.recent_files.add(path)
-        self._open_project_model()
-
-    def save_project(self) -> bool:
-        """File > Save project (asks for a path the first time)."""
-        if self.project_path is None:
-            return self.save_project_as()
-        try:
-            self.services.save_project(self.project, self.project_path)
-        except StudioError as exc:
-            QMessageBox.warning(self, "Save project", str(exc))
-            return False
-        self.services.recent_files.add(self.project_path)
-        self.statusBar().showMessage(f"Saved {self.project_path.name}", 4000)
-        return True
-
-    def save_project_as(self) -> bool:
-        """File > Save project as."""
-        path, _ = QFileDialog.getSaveFileName(self, "Save project", self._last_dir(), PROJECT_FILTER)
-        if not path:
-            return False
-        if not path.endswith(PROJECT_SUFFIX):
-            path += PROJECT_SUFFIX
-        self.project_path = Path(path)
-        return self.save_project()
-
-    def _autosave(self) -> None:
-        try:
-            self.services.autosave(self.project)
-        except StudioError as exc:
-            self.statusBar().showMessage(f"Autosave failed: {exc}", 8000)
-
     def export_profile(self) -> None:
         """File > Export profile as CSV or JSON."""
         opened = self.session.opened
@@ -675,33 +531,6 @@ class MainWindow(QMainWindow):
         else:
             QTimer.singleShot(300, save)
 
-    def offer_recovery(self) -> None:
-        """After a crash, offer the autosaved projects that are newer than their saved files."""
-        for item in self.services.recoverable_projects():
-            answer = QMessageBox.question(
-                self,
-                "Recover project",
-                f"TinyML Studio closed before this project was saved:\n{item.label}\n\nRecover it?",
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Discard,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                self.services.discard_recoverable(item)
-                continue
-            try:
-                self.project = self.services.recover_project(item)
-            except StudioError as exc:
-                QMessageBox.warning(self, "Recover project", str(exc))
-                continue
-            self.project_path = self.project.path
-            self._open_project_model()
-            return
-
-    def _open_project_model(self) -> None:
-        self.stage_context.projectChanged.emit()  # stages that keep per-project state switch to this one
-        ref = self.project.model
-        if ref is not None:
-            self.open_model_spec_text(ref.path, steps=list(self.project.steps), **dict(ref.options))
-
     # --------------------------------------------------------------------------------------- drag and drop
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
@@ -727,20 +556,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         if isinstance(state, QByteArray):
             self.restoreState(state)
-
-    def _confirm_discard_changes(self) -> bool:
-        """Ask before losing edits to a saved project; untitled scratch sessions close without asking."""
-        if self.project_path is None or not self.project.dirty:
-            return True
-        answer = QMessageBox.question(
-            self,
-            "Unsaved changes",
-            f"Save the changes to {self.project_path.name} before closing?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
-        )
-        if answer == QMessageBox.StandardButton.Save:
-            return self.save_project()
-        return answer == QMessageBox.StandardButton.Discard
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self._confirm_discard_changes():
