@@ -24,24 +24,6 @@ STALL_LIMIT_MS = 50.0
 TICK_MS = 10
 BASELINE_S = 3.0
 
-_TINY_SPACE = """
-resolutions = [8, 12]
-width_mults = [0.5, 1.0]
-kernel_sizes = [3, 5]
-expand_ratios = [2, 3]
-stem_channels = 8
-stem_stride = 1
-channel_divisor = 4
-[[stages]]
-channels = 8
-depths = [1, 2]
-stride = 2
-[[stages]]
-channels = 12
-depths = [1, 2]
-stride = 2
-"""
-
 
 def _small_digits(folder: Path) -> Path:
     import numpy as np
@@ -90,6 +72,7 @@ def run(quick: bool = False) -> dict[str, Any]:
 
     from studio.optimize.nas.constraints import Constraints
     from studio.optimize.nas.progressive import SupernetTrainingConfig
+    from studio.optimize.nas.space import TINY_SPACE_TOML
     from studio.ui.nas.panel import SearchStage
     from studio.ui.stages.context import standalone_context
 
@@ -110,7 +93,7 @@ def run(quick: bool = False) -> dict[str, Any]:
             request = replace(
                 request,
                 data=str(_small_digits(Path(tmp))),
-                space_toml=_TINY_SPACE,
+                space_toml=TINY_SPACE_TOML,
                 trials=4,
                 population=2,
                 supernet=SupernetTrainingConfig(epochs=(1, 1, 1, 1), batch_size=48),

@@ -7,26 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-TINY_SPACE_TOML = """
-name = "tiny"
-resolutions = [8, 12]
-width_mults = [0.5, 1.0]
-kernel_sizes = [3, 5]
-expand_ratios = [2, 3]
-stem_channels = 8
-stem_stride = 1
-channel_divisor = 4
-
-[[stages]]
-channels = 8
-depths = [1, 2]
-stride = 2
-
-[[stages]]
-channels = 12
-depths = [1, 2]
-stride = 2
-"""
+from studio.optimize.nas.space import TINY_SPACE_TOML  # the tests import it from here too
 
 
 @pytest.fixture(autouse=True)
