@@ -69,3 +69,11 @@ def test_candidate_card_lists_the_boards_it_fits(qtbot: Any) -> None:
     with qtbot.waitSignal(box.finetuneRequested) as blocker:
         box.use_button.click()
     assert blocker.args == [2, 5]
+
+
+def test_training_search_and_distillation_jobs_run_pausable_in_niced_worker_processes() -> None:
+    from studio.ui.nas.candidate_actions import BACKGROUND_NICE, background_job
+
+    spec = background_job("Distillation", print, request="r", resume=True)
+    assert (spec.runner, spec.pausable, spec.nice) == ("process", True, BACKGROUND_NICE) and BACKGROUND_NICE > 0
+    assert spec.kwargs == {"request": "r", "resume": True} and spec.title == "Distillation"

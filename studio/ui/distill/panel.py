@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from studio.ui.distill.curves_plot import DistillCurves
 from studio.ui.jobs.signal_emit import emit_signal
-from studio.ui.nas.candidate_actions import BACKGROUND_NICE
+from studio.ui.nas.candidate_actions import background_job
 from studio.ui.nas.run_history import RunHistory
 
 STUDENT_PRESETS = ("digits-cnn:width=4", "digits-cnn:width=8", "digits-cnn:width=2", "lenet")
@@ -205,7 +205,6 @@ class DistillPanel(RunHistory, QWidget):
         from dataclasses import replace
 
         from studio.core.errors import StudioError
-        from studio.core.jobs import JobSpec
         from studio.workflows.distill import distill_job
 
         try:
@@ -217,9 +216,7 @@ class DistillPanel(RunHistory, QWidget):
 
         run_id = self.store.create_run("distill", f"Distil into {request.student[:40]}", distill_params(request))
         request = replace(request, run_id=run_id)
-        spec = JobSpec(
-            "Distillation", distill_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
-        )
+        spec = background_job("Distillation", distill_job, request=request)
         job = self._submit(spec, run_id)
         self.status.setText("Training the students…")
         return job
@@ -241,7 +238,6 @@ class DistillPanel(RunHistory, QWidget):
         """Continue an interrupted distillation (its finished seeds are kept) with the current model as the
         teacher, which must be the run's own; returns the job or None (the reason in the status line)."""
         from studio.core.errors import StudioError
-        from studio.core.jobs import JobSpec
         from studio.optimize.trial_store import is_resumable
         from studio.workflows.distill import distill_job, resume_distill_request
 
@@ -256,14 +252,7 @@ class DistillPanel(RunHistory, QWidget):
         except (StudioError, ValueError) as exc:
             self.status.setText(str(exc))
             return None
-        spec = JobSpec(
-            f"Distillation (resumed #{run_id})",
-            distill_job,
-            {"request": request, "resume": True},
-            runner="process",
-            pausable=True,
-            nice=BACKGROUND_NICE,
-        )
+        spec = background_job(f"Distillation (resumed #{run_id})", distill_job, request=request, resume=True)
         job = self._submit(spec, run_id)
         self.status.setText(f"Resuming run #{run_id}…")
         return job

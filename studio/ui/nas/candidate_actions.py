@@ -17,6 +17,13 @@ from studio.ui.jobs.signal_emit import emit_signal
 BACKGROUND_NICE = 10
 
 
+def background_job(title: str, fn: Any, **kwargs: Any) -> Any:
+    """A pausable process job at :data:`BACKGROUND_NICE`: how training, search and distillation run."""
+    from studio.core.jobs import JobSpec
+
+    return JobSpec(title, fn, kwargs, runner="process", pausable=True, nice=BACKGROUND_NICE)
+
+
 class CandidateActions:
     """Fine-tune-and-use and distil-into for the panel's selected trial (see the module docstring)."""
 
@@ -36,7 +43,6 @@ class CandidateActions:
 
     def finetune(self, trial_index: int, epochs: int) -> Any:
         """Extract, fine-tune (a process job) and make the candidate the model; returns the job."""
-        from studio.core.jobs import JobSpec
         from studio.optimize.nas.request import FinetuneRequest
         from studio.workflows.nas import finetune_job
 
@@ -53,14 +59,7 @@ class CandidateActions:
             out_dir=str(self.work_dir / "models"),
             store_path=str(self.store_path),
         )
-        spec = JobSpec(
-            f"Fine-tune trial {trial_index + 1}",
-            finetune_job,
-            {"request": request},
-            runner="process",
-            pausable=True,
-            nice=BACKGROUND_NICE,
-        )
+        spec = background_job(f"Fine-tune trial {trial_index + 1}", finetune_job, request=request)
         self.status.setText(f"Fine-tuning trial {trial_index + 1}…")
         return self.ctx.submit(spec, partial(self._use_finetuned, self.store_path), self._on_finetune_failed)
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.ui.jobs.signal_emit import emit_signal
-from studio.ui.nas.candidate_actions import BACKGROUND_NICE, CandidateActions
+from studio.ui.nas.candidate_actions import BACKGROUND_NICE, CandidateActions, background_job
 from studio.ui.nas.candidate_box import CandidateBox
 from studio.ui.nas.constraint_form import ConstraintForm
 from studio.ui.nas.pareto_plot import ParetoPlot
@@ -209,7 +209,6 @@ class NasPanel(RunHistory, CandidateActions, QWidget):
         from dataclasses import replace
 
         from studio.core.errors import StudioError
-        from studio.core.jobs import JobSpec
         from studio.workflows.nas import nas_job
 
         try:
@@ -219,9 +218,7 @@ class NasPanel(RunHistory, CandidateActions, QWidget):
             return None
         run_id = self.store.create_run("nas", f"Search on {request.data}", request.to_params())
         request = replace(request, run_id=run_id)
-        spec = JobSpec(
-            "Architecture search", nas_job, {"request": request}, runner="process", pausable=True, nice=BACKGROUND_NICE
-        )
+        spec = background_job("Architecture search", nas_job, request=request)
         job = self._submit_search(spec, run_id)
         self.status.setText("Training the supernet, then searching…")
         return job
@@ -241,7 +238,6 @@ class NasPanel(RunHistory, CandidateActions, QWidget):
         same settings, trials already in the store answered from it, the supernet from its checkpoints.
         Returns the job, or None (with the reason in the status line) when it cannot be resumed."""
         from studio.core.errors import StudioError
-        from studio.core.jobs import JobSpec
         from studio.optimize.trial_store import is_resumable
         from studio.workflows.nas import nas_job, resume_nas_request
 
@@ -255,14 +251,7 @@ class NasPanel(RunHistory, CandidateActions, QWidget):
         except StudioError as exc:
             self.status.setText(str(exc))
             return None
-        spec = JobSpec(
-            f"Architecture search (resumed #{run_id})",
-            nas_job,
-            {"request": request, "resume": True},
-            runner="process",
-            pausable=True,
-            nice=BACKGROUND_NICE,
-        )
+        spec = background_job(f"Architecture search (resumed #{run_id})", nas_job, request=request, resume=True)
         job = self._submit_search(spec, run_id)
         self.status.setText(f"Resuming run #{run_id}: {self.store.trial_count(run_id)} finished trials kept…")
         return job
