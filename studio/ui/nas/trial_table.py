@@ -182,6 +182,7 @@ class TrialTable(QTableView):
         # Interactive, sized once when rows first arrive: ResizeToContents would measure every row on every update.
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
+        self.resizeColumnsToContents()  # the headers fit before the first trial (no rows yet: cheap)
         self._sized = False
         self.trial_model.rowsInserted.connect(self._size_once)
         self.trial_model.modelReset.connect(self._size_once)
