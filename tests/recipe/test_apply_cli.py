@@ -9,13 +9,11 @@ from typing import Any
 import pytest
 
 from studio.cli.main import main
-from studio.recipe import steps as step_registry
 from studio.recipe.steps import StepEnv, register_step
 
 
 @pytest.fixture
-def zero_classifier_step(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(step_registry, "_KINDS", dict(step_registry._KINDS))
+def zero_classifier_step(isolated_step_registry: None) -> None:
 
     def apply(model: Any, params: dict[str, Any], env: StepEnv) -> Any:
         import copy

@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from studio.recipe import steps as step_registry
 from studio.recipe.replay import replay_steps
 from studio.recipe.steps import RecipeError, StepEnv, describe_step, register_step
 from studio.recipe.toml_format import Recipe, dump_recipe, load_recipe, parse_recipe, save_recipe
@@ -53,8 +52,7 @@ def test_missing_file_is_a_recipe_error(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def scale_step(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    monkeypatch.setattr(step_registry, "_KINDS", dict(step_registry._KINDS))
+def scale_step(isolated_step_registry: None) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
 
     def apply(model: Any, params: dict[str, Any], env: StepEnv) -> Any:
