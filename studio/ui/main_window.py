@@ -26,7 +26,6 @@ from PySide6.QtWidgets import (
 from studio.core.errors import StudioError
 from studio.core.project_io import PROJECT_SUFFIX
 from studio.ui.action_binding import ActionBinder
-from studio.ui.command_palette import CommandPalette
 from studio.ui.format import human_bytes, human_count
 from studio.ui.job_results import JobResultRouter
 from studio.ui.layers.table import LayerTable
@@ -406,6 +405,8 @@ class MainWindow(StageSidebar, ProjectFiles, ModelActions, QMainWindow):
 
     def show_command_palette(self) -> None:
         """View > Command palette."""
+        from studio.ui.command_palette import CommandPalette  # first use only: it is not on the launch path
+
         CommandPalette(self.binder.all_actions(), self).exec()
 
     def show_shortcuts(self) -> None:

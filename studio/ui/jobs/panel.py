@@ -6,12 +6,16 @@ Run ``python -m studio.ui.jobs.panel`` to see it on demo jobs (one of which cras
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
 from studio.core.jobs import JobManager, JobState
 from studio.ui.jobs.bridge import QtJobBridge
-from studio.ui.jobs.row import JobRow
+
+if TYPE_CHECKING:
+    from studio.ui.jobs.row import JobRow
 
 
 class JobPanel(QWidget):
@@ -84,6 +88,8 @@ class JobPanel(QWidget):
             job = self.manager.get(job_id)
         except KeyError:
             return
+        from studio.ui.jobs.row import JobRow  # with the first job: the launch path shows none
+
         row = JobRow(job, self._list)
         row.cancelRequested.connect(self.manager.cancel)
         row.pauseRequested.connect(self.manager.pause)
