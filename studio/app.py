@@ -161,6 +161,9 @@ def run_gui(target: str | None = None, screenshot: Path | None = None, exit_afte
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("TinyML Studio")
     app.setOrganizationName("TinyML Studio")
+    from studio.ui.gui_thread_gc import GuiThreadGarbageCollector
+
+    collector = GuiThreadGarbageCollector(app)  # Qt wrappers must never be collected on a worker thread
     apply_theme(app, services.preferences.theme)  # type: ignore[arg-type]
 
     from studio.ui.main_window import MainWindow
@@ -175,7 +178,9 @@ def run_gui(target: str | None = None, screenshot: Path | None = None, exit_afte
             app.quit()
 
         QTimer.singleShot(0, report)
-        return app.exec()
+        status = app.exec()
+        collector.stop()
+        return status
     if screenshot is not None:
         window.render_screenshot_when_ready(screenshot, wait_for_model=bool(target))
     if target:
@@ -183,4 +188,5 @@ def run_gui(target: str | None = None, screenshot: Path | None = None, exit_afte
     elif screenshot is None:
         QTimer.singleShot(0, window.offer_recovery)
     status = app.exec()
+    collector.stop()
     return status

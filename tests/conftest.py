@@ -28,6 +28,12 @@ _watchdog_fd: int | None = None
 def pytest_configure(config: pytest.Config) -> None:
     global _watchdog_fd
     _watchdog_fd = os.dup(2)  # the real stderr: the dump must reach CI's log, not a test's captured output
+    # As in the studio (studio.ui.gui_thread_gc): cyclic garbage is collected on the main thread only, after
+    # each test (young generations) and each module (all), never by a worker thread that happens to allocate.
+    # Automatic collection on a worker once finalized a closed panel's Qt wrappers there and deadlocked.
+    import gc
+
+    gc.disable()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -48,16 +54,19 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  #
     finally:
         if nextitem is None or getattr(nextitem, "module", None) is not getattr(item, "module", None):
             _collect_module_garbage()
+        else:
+            import gc
+
+            gc.collect(1)
         faulthandler.cancel_dump_traceback_later()
 
 
 def _collect_module_garbage() -> None:
-    """Run the finished module's finalizers now, under its watchdog.
+    """Collect everything the finished module left, under its watchdog, on the main thread.
 
-    Why: the garbage a module leaves (onnxruntime sessions, Qt wrappers, Ray references, torch programs) is
-    otherwise collected whenever a later allocation trips the collector, inside some unrelated test, at a
-    moment that differs from machine to machine. Collected here, a finalizer that misbehaves does so at the
-    same place on every run, and is reported against the module that made it.
+    Why per module as well as young generations per test: what survives into the old generation (onnxruntime
+    sessions, Qt wrappers in cycles, torch programs) would otherwise wait for the end of the run; collected
+    here, a finalizer that misbehaves does so at the same place on every run, against the module that made it.
     """
     import gc
 
