@@ -215,7 +215,7 @@ class GraphView(QWidget):
         """Show the whole graph (never zooming a small graph beyond natural size), clear of the search box."""
         rect = self.scene.sceneRect()
         self.canvas.fit_rect(rect)
-        if self.search_bar.isVisible():
+        if not self.search_bar.isHidden():  # not isVisible(): that is False until the view itself is shown
             # Leave the strip under the search box empty so it never hides the first layer.
             pad = (self.search_bar.height() + 2 * OVERLAY_MARGIN) / max(self.canvas.zoom, 1e-6)
             self.canvas.fit_rect(rect.adjusted(0, -pad, 0, 0))
