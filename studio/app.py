@@ -138,20 +138,12 @@ def _prepare_environment() -> None:
         os.environ.setdefault("QTWEBENGINE_DISABLE_SANDBOX", "1")
 
 
-def _import_window_core() -> None:
-    """Import the Qt-free modules the main window uses (see :func:`run_gui` for why before PySide6)."""
-    import studio.core.errors
-    import studio.workflows.model_spec
-    import studio.workflows.session  # noqa: F401
-
-
 def run_gui(target: str | None = None, screenshot: Path | None = None, exit_after_show: bool = False) -> int:
     """Show the window, optionally open ``target``; with ``screenshot`` render to PNG once it is ready and exit."""
     _prepare_environment()
-    # The Qt-free part first: once PySide6 is imported, every module imported after it has its source read and
-    # searched by PySide6's __feature__ import hook (about 0.2 ms a module), which these need not pay.
+    # Qt-free, so before PySide6: every module imported after PySide6 has its source read by its __feature__
+    # import hook, which the core's modules need not pay.
     services = AppServices()
-    _import_window_core()
     from PySide6.QtCore import QCoreApplication, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
@@ -178,15 +170,14 @@ def run_gui(target: str | None = None, screenshot: Path | None = None, exit_afte
             app.quit()
 
         QTimer.singleShot(0, report)
-        status = app.exec()
+    else:
+        if screenshot is not None:
+            window.render_screenshot_when_ready(screenshot, wait_for_model=bool(target))
+        if target:
+            QTimer.singleShot(0, lambda: window.open_target(target))
+        elif screenshot is None:
+            QTimer.singleShot(0, window.offer_recovery)
+    try:
+        return app.exec()
+    finally:
         collector.stop()
-        return status
-    if screenshot is not None:
-        window.render_screenshot_when_ready(screenshot, wait_for_model=bool(target))
-    if target:
-        QTimer.singleShot(0, lambda: window.open_target(target))
-    elif screenshot is None:
-        QTimer.singleShot(0, window.offer_recovery)
-    status = app.exec()
-    collector.stop()
-    return status

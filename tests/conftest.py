@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -31,8 +32,6 @@ def pytest_configure(config: pytest.Config) -> None:
     # As in the studio (studio.ui.gui_thread_gc): cyclic garbage is collected on the main thread only, after
     # each test (young generations) and each module (all), never by a worker thread that happens to allocate.
     # Automatic collection on a worker once finalized a closed panel's Qt wrappers there and deadlocked.
-    import gc
-
     gc.disable()
 
 
@@ -52,22 +51,9 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None):  #
     try:
         return (yield)
     finally:
-        if nextitem is None or getattr(nextitem, "module", None) is not getattr(item, "module", None):
-            _collect_module_garbage()
-        else:
-            import gc
-
-            gc.collect(1)
+        # Young generations after each test; everything after each module, so what survives into the old
+        # generation (onnxruntime sessions, Qt wrappers in cycles, torch programs) is finalized at the same
+        # place on every run, against the module that made it, under its watchdog.
+        module_done = nextitem is None or getattr(nextitem, "module", None) is not getattr(item, "module", None)
+        gc.collect(2 if module_done else 1)
         faulthandler.cancel_dump_traceback_later()
-
-
-def _collect_module_garbage() -> None:
-    """Collect everything the finished module left, under its watchdog, on the main thread.
-
-    Why per module as well as young generations per test: what survives into the old generation (onnxruntime
-    sessions, Qt wrappers in cycles, torch programs) would otherwise wait for the end of the run; collected
-    here, a finalizer that misbehaves does so at the same place on every run, against the module that made it.
-    """
-    import gc
-
-    gc.collect()
